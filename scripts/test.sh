@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The whole test suite, as the README gives it and as CI (.ci/run) runs it:
+#   scripts/test.sh [extra cargo test args...]
+# 1. the system packages (scripts/install-deps.sh), 2. the Python venv with moto and the AWS CLI
+# (scripts/test-venv.sh), 3. cargo fmt --check and clippy with warnings denied (fail fast),
+# 4. cargo test --all-targets inside a private session bus with a real gnome-keyring
+# (scripts/with-keyring.sh). Works unattended (CI=true, no standard input).
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+
+step "system packages"
+scripts/install-deps.sh
+
+step "test venv (moto, AWS CLI)"
+CREDTRAY_TEST_VENV=$(scripts/test-venv.sh)
+export CREDTRAY_TEST_VENV
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy --all-targets -- -D warnings"
+cargo clippy --all-targets -- -D warnings
+
+step "cargo test --all-targets $*"
+exec scripts/with-keyring.sh cargo test --all-targets "$@" </dev/null

@@ -1,0 +1,441 @@
+//! The AWS credentials and config files: where they are, reading them, and editing them in
+//! place under a lock. The text editing itself is pure and lives in [`ini`].
+//!
+//! The files belong to the user (design rule 3): [`edit`] follows symbolic links and edits
+//! the file where it lives, refuses files it cannot parse or decode (nothing is written),
+//! writes through a temporary file in the same folder (fsync, rename, mode 0600), creates a
+//! missing folder with mode 0700, and never writes when nothing changed.
+
+pub mod ini;
+
+use std::ffi::OsString;
+use std::fs::{self, File};
+use std::io::{self, Read};
+use std::path::{Component, Path, PathBuf};
+
+use crate::fsutil;
+use ini::IniError;
+
+/// The variable that names the credentials file, as the AWS tools read it.
+pub const CREDENTIALS_VAR: &str = "AWS_SHARED_CREDENTIALS_FILE";
+/// The variable that names the config file, as the AWS tools read it.
+pub const CONFIG_VAR: &str = "AWS_CONFIG_FILE";
+
+/// Where the two AWS files are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsPaths {
+    /// The shared credentials file (`~/.aws/credentials` by default).
+    pub credentials: PathBuf,
+    /// The config file (`~/.aws/config` by default).
+    pub config: PathBuf,
+}
+
+impl AwsPaths {
+    /// Which files: `AWS_SHARED_CREDENTIALS_FILE` / `AWS_CONFIG_FILE` when set (a leading
+    /// `~/` expanded), else `~/.aws/credentials` and `~/.aws/config`, with the home folder
+    /// from `directories::BaseDirs` (which honours `HOME` on Unix).
+    pub fn from_env() -> Result<AwsPaths, FileError> {
+        let home = directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf());
+        AwsPaths::from_vars(
+            std::env::var_os(CREDENTIALS_VAR),
+            std::env::var_os(CONFIG_VAR),
+            home,
+        )
+    }
+
+    /// [`AwsPaths::from_env`] with the two variables and the home folder given: `credentials`
+    /// and `config` are the values of `AWS_SHARED_CREDENTIALS_FILE` and `AWS_CONFIG_FILE`
+    /// (unset or empty means the default), `home` the user's home folder if known.
+    pub fn from_vars(
+        credentials: Option<OsString>,
+        config: Option<OsString>,
+        home: Option<PathBuf>,
+    ) -> Result<AwsPaths, FileError> {
+        let pick = |value: Option<OsString>, variable: &str, default: &str| match value
+            .filter(|v| !v.is_empty())
+        {
+            Some(v) => expand_home(PathBuf::from(v), home.as_deref(), variable),
+            None => match &home {
+                Some(h) => Ok(h.join(".aws").join(default)),
+                None => Err(FileError::NoHome {
+                    needed_for: format!(
+                        "the default location of the AWS files ({variable} is not set)"
+                    ),
+                }),
+            },
+        };
+        Ok(AwsPaths {
+            credentials: pick(credentials, CREDENTIALS_VAR, "credentials")?,
+            config: pick(config, CONFIG_VAR, "config")?,
+        })
+    }
+}
+
+/// Expands a leading `~` component of `path` to `home`.
+fn expand_home(path: PathBuf, home: Option<&Path>, variable: &str) -> Result<PathBuf, FileError> {
+    let mut parts = path.components();
+    if parts.next() != Some(Component::Normal("~".as_ref())) {
+        return Ok(path);
+    }
+    match home {
+        Some(h) => Ok(h.join(parts.as_path())),
+        None => Err(FileError::NoHome {
+            needed_for: format!("{variable}, which starts with `~`"),
+        }),
+    }
+}
+
+/// Why an AWS file could not be located, read or written. Every message names the file
+/// and says what to do; none quotes the file's contents.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    /// The home folder is needed but unknown.
+    #[error(
+        "cannot find your home folder, needed for {needed_for}; set HOME, or set \
+         AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE to full paths"
+    )]
+    NoHome {
+        /// What the home folder was needed for.
+        needed_for: String,
+    },
+    /// A folder stands where the file should be.
+    #[error(
+        "{} is a folder, but an AWS file belongs there; move the folder aside or point \
+         AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE at a file",
+        .path.display()
+    )]
+    IsDirectory {
+        /// The file's path.
+        path: PathBuf,
+    },
+    /// The file exists but cannot be read (permission denied, a symbolic link loop, …).
+    #[error(
+        "cannot read {}: {source}; check the file's permissions and, if it is a symbolic \
+         link, what it points to",
+        .path.display()
+    )]
+    Unreadable {
+        /// The file's path.
+        path: PathBuf,
+        /// The underlying error.
+        source: io::Error,
+    },
+    /// The file is not valid UTF-8.
+    #[error(
+        "{} line {line} (byte offset {offset}) is not valid UTF-8; credtray only edits UTF-8 \
+         files: fix or re-save the file as UTF-8",
+        .path.display()
+    )]
+    NotUtf8 {
+        /// The file's path.
+        path: PathBuf,
+        /// 1-based line of the first invalid byte.
+        line: usize,
+        /// 0-based byte offset of the first invalid byte in the file.
+        offset: usize,
+    },
+    /// The file does not parse as AWS tools read it, or an edit of it was refused.
+    #[error("{}", ini_message(.path, .source))]
+    Ini {
+        /// The file's path (empty when built from an [`IniError`] inside [`edit`]'s
+        /// closure; `edit` fills it in).
+        path: PathBuf,
+        /// What is wrong.
+        source: IniError,
+    },
+    /// The advisory lock on the file could not be taken.
+    #[error(
+        "cannot lock {} for editing: {source}; make sure no other program holds it and try \
+         again",
+        .path.display()
+    )]
+    Lock {
+        /// The file's path.
+        path: PathBuf,
+        /// The underlying error.
+        source: io::Error,
+    },
+    /// The folder for a new file could not be created.
+    #[error(
+        "cannot create the folder {}: {source}; create it yourself (mode 0700) or check the \
+         permissions of the folder above it",
+        .path.display()
+    )]
+    CreateDir {
+        /// The folder's path.
+        path: PathBuf,
+        /// The underlying error.
+        source: io::Error,
+    },
+    /// The new contents could not be written; the file was left as it was.
+    #[error(
+        "cannot write {}: {source}; the file was left as it was: check that its folder is \
+         writable and the disk is not full",
+        .path.display()
+    )]
+    Write {
+        /// The file's path.
+        path: PathBuf,
+        /// The underlying error.
+        source: io::Error,
+    },
+    /// Any other I/O failure on the file.
+    #[error("{}: {source}", .path.display())]
+    Io {
+        /// The file's path.
+        path: PathBuf,
+        /// The underlying error.
+        source: io::Error,
+    },
+}
+
+fn ini_message(path: &Path, source: &IniError) -> String {
+    let shown = path.display();
+    match source.line() {
+        Some(_) => format!(
+            "{shown} {source}; AWS tools cannot read the file either, so credtray left it as it was"
+        ),
+        None if path.as_os_str().is_empty() => source.to_string(),
+        None => format!("{shown}: {source}"),
+    }
+}
+
+impl From<IniError> for FileError {
+    /// Wraps an [`IniError`] without a path, so that `?` works inside [`edit`]'s closure;
+    /// `edit` fills in the file's path.
+    fn from(source: IniError) -> FileError {
+        FileError::Ini {
+            path: PathBuf::new(),
+            source,
+        }
+    }
+}
+
+impl FileError {
+    /// The same error, naming `path` if it named no file yet.
+    fn with_path(self, path: &Path) -> FileError {
+        match self {
+            FileError::Ini { path: p, source } if p.as_os_str().is_empty() => FileError::Ini {
+                path: path.to_path_buf(),
+                source,
+            },
+            other => other,
+        }
+    }
+}
+
+/// Follows symbolic links to the file that is really edited: `fsutil::resolve_link`, and
+/// for a link whose target does not exist yet, the links followed one by one (so that a
+/// dangling link's target is created rather than the link being replaced). A link loop is
+/// an [`FileError::Unreadable`] error.
+fn resolve(path: &Path) -> Result<PathBuf, FileError> {
+    if fs::symlink_metadata(path).is_ok_and(|m| !m.file_type().is_symlink()) {
+        return Ok(fsutil::resolve_link(path));
+    }
+    if let Ok(real) = fs::canonicalize(path) {
+        return Ok(real);
+    }
+    let unreadable = |source| FileError::Unreadable {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut current = path.to_path_buf();
+    for _ in 0..40 {
+        match fs::symlink_metadata(&current) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let target = fs::read_link(&current).map_err(unreadable)?;
+                current = match current.parent() {
+                    Some(dir) if target.is_relative() => dir.join(target),
+                    _ => target,
+                };
+            }
+            Ok(_) => return Ok(current),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(current),
+            Err(e) => return Err(unreadable(e)),
+        }
+    }
+    Err(unreadable(io::Error::other(
+        "too many levels of symbolic links (a symbolic link loop?)",
+    )))
+}
+
+/// Decodes `bytes` as UTF-8, naming the line and byte offset of the first invalid byte.
+fn decode(path: &Path, bytes: Vec<u8>) -> Result<String, FileError> {
+    String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let before = &e.as_bytes()[..offset];
+        let mut line = 1;
+        for (i, &b) in before.iter().enumerate() {
+            if b == b'\n' || (b == b'\r' && before.get(i + 1) != Some(&b'\n')) {
+                line += 1;
+            }
+        }
+        FileError::NotUtf8 {
+            path: path.to_path_buf(),
+            line,
+            offset,
+        }
+    })
+}
+
+fn read_error(path: &Path, e: io::Error) -> FileError {
+    if e.kind() == io::ErrorKind::IsADirectory {
+        FileError::IsDirectory {
+            path: path.to_path_buf(),
+        }
+    } else {
+        FileError::Unreadable {
+            path: path.to_path_buf(),
+            source: e,
+        }
+    }
+}
+
+/// Reads an AWS file: `Ok(None)` when it does not exist. Errors when a folder stands where
+/// the file should be, when it cannot be read (permission denied, a symbolic link loop, …),
+/// when it is not UTF-8 (naming the line and byte offset of the first bad byte), and when
+/// it does not parse as AWS tools read it (naming the line).
+pub fn read(path: &Path) -> Result<Option<String>, FileError> {
+    let target = resolve(path)?;
+    match fs::metadata(&target) {
+        Ok(m) if m.is_dir() => {
+            return Err(FileError::IsDirectory {
+                path: path.to_path_buf(),
+            })
+        }
+        Ok(_) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(read_error(path, e)),
+    }
+    let bytes = match fs::read(&target) {
+        Ok(b) => b,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(read_error(path, e)),
+    };
+    let text = decode(path, bytes)?;
+    ini::check(&text).map_err(|source| FileError::Ini {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(Some(text))
+}
+
+/// The file as found under its lock: the open (locked) handle, if the file exists.
+struct Locked {
+    _file: Option<File>,
+    text: String,
+}
+
+/// Opens `target` read-only, takes an exclusive advisory lock on it and reads it. A file
+/// replaced (renamed over) while waiting for the lock is opened again, so the lock and the
+/// text are those of the file now at the path. A missing file gives an empty text and no
+/// lock.
+fn lock_and_read(path: &Path, target: &Path) -> Result<Locked, FileError> {
+    for _ in 0..100 {
+        let mut file = match File::open(target) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Ok(Locked {
+                    _file: None,
+                    text: String::new(),
+                })
+            }
+            Err(e) => return Err(read_error(path, e)),
+        };
+        if file.metadata().is_ok_and(|m| m.is_dir()) {
+            return Err(FileError::IsDirectory {
+                path: path.to_path_buf(),
+            });
+        }
+        match file.lock() {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::Unsupported => {}
+            Err(e) => {
+                return Err(FileError::Lock {
+                    path: path.to_path_buf(),
+                    source: e,
+                })
+            }
+        }
+        if !same_file(&file, target) {
+            continue;
+        }
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)
+            .map_err(|e| read_error(path, e))?;
+        let text = decode(path, bytes)?;
+        return Ok(Locked {
+            _file: Some(file),
+            text,
+        });
+    }
+    Err(FileError::Lock {
+        path: path.to_path_buf(),
+        source: io::Error::other("the file kept being replaced while waiting for its lock"),
+    })
+}
+
+/// Whether the open `file` is still the file at `path`.
+#[cfg(unix)]
+fn same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+/// Whether the open `file` is still the file at `path` (assumed where it cannot be told).
+#[cfg(not(unix))]
+fn same_file(_file: &File, path: &Path) -> bool {
+    path.exists()
+}
+
+/// Edits one AWS file under an advisory lock.
+///
+/// Resolves symbolic links (the link's target is edited, the link is never replaced),
+/// locks the existing file itself (no lock file is created next to it; a missing file is
+/// not locked — callers hold credtray's own lock too), reads it (missing = `""`), checks
+/// that it parses (malformed = error, nothing written), and calls `f` with the text. If the
+/// text `f` returns differs, it is checked to parse and written with
+/// [`fsutil::write_atomic`] (mode 0600), creating a missing parent folder with mode 0700;
+/// if the file did not exist and the new text is empty, nothing is written. Returns what
+/// `f` returns besides the new text. An [`IniError`] returned by `f` through `?` (see the
+/// `From` conversion) is reported with this file's path.
+pub fn edit<T>(
+    path: &Path,
+    f: impl FnOnce(&str) -> Result<(String, T), FileError>,
+) -> Result<T, FileError> {
+    let target = resolve(path)?;
+    if fs::metadata(&target).is_ok_and(|m| m.is_dir()) {
+        return Err(FileError::IsDirectory {
+            path: path.to_path_buf(),
+        });
+    }
+    let locked = lock_and_read(path, &target)?;
+    let existed = locked._file.is_some();
+    let ini_err = |source| FileError::Ini {
+        path: path.to_path_buf(),
+        source,
+    };
+    ini::check(&locked.text).map_err(ini_err)?;
+    let (new_text, out) = f(&locked.text).map_err(|e| e.with_path(path))?;
+    if new_text == locked.text || (!existed && new_text.is_empty()) {
+        return Ok(out);
+    }
+    ini::check(&new_text).map_err(ini_err)?;
+    if !existed {
+        if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+            fsutil::ensure_private_dir(dir).map_err(|source| FileError::CreateDir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+    }
+    fsutil::write_atomic(&target, new_text.as_bytes()).map_err(|source| FileError::Write {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    drop(locked);
+    Ok(out)
+}

@@ -1,0 +1,377 @@
+//! The command-line adapter: parses arguments, calls the engine, prints results. Errors
+//! get their context here and reach the user as one line on stderr.
+
+pub mod args;
+pub mod output;
+pub mod prompt;
+
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use uuid::Uuid;
+
+use crate::awsfiles::AwsPaths;
+use crate::engine::{Engine, EngineError, StartOptions};
+use crate::model::session::{ROLE_DURATION_RANGE, USER_DURATION_RANGE};
+use crate::model::{ChainedRole, IamUser, Session, SessionKind, State};
+use crate::providers::Sts;
+use crate::store::{Keychain, SecretItem, SecretStore, StateStore};
+
+pub use args::Cli;
+use args::{
+    AddCommand, Command, EditArgs, ProfileCommand, SessionCommand, SettingKey, SettingsCommand,
+};
+use prompt::TerminalMfa;
+
+/// Builds the engine over the real keychain, the AWS files named by the environment and
+/// the state folder.
+pub async fn engine() -> Result<Engine> {
+    Ok(Engine {
+        store: StateStore::from_env()?,
+        secrets: Arc::new(Keychain),
+        paths: AwsPaths::from_env()?,
+        sts: Sts::load().await,
+    })
+}
+
+/// Runs one parsed command line.
+pub async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        None => {
+            eprintln!("credtray: the tray applet is not part of this build; running the headless agent (Ctrl-C stops it)");
+            crate::agent::run(engine().await?).await
+        }
+        Some(Command::Agent) => crate::agent::run(engine().await?).await,
+        Some(Command::Profile(cmd)) => profile(cmd).await,
+        Some(Command::Session(cmd)) => session(cmd).await,
+        Some(Command::Settings(cmd)) => settings(cmd),
+    }
+}
+
+fn store() -> Result<StateStore> {
+    Ok(StateStore::from_env()?)
+}
+
+fn start_options(mfa_code: Option<String>, take_over: bool) -> StartOptions {
+    StartOptions {
+        take_over,
+        mfa: Arc::new(TerminalMfa::new(mfa_code)),
+    }
+}
+
+fn report_restarts(state: &State, failures: Vec<(Uuid, EngineError)>) -> Result<()> {
+    if failures.is_empty() {
+        return Ok(());
+    }
+    for (id, e) in &failures {
+        let alias = state.session(*id).map(|s| s.alias.as_str()).unwrap_or("?");
+        eprintln!("credtray: session '{alias}' was stopped and could not restart: {e}");
+    }
+    bail!(
+        "{} session(s) could not restart; start them again with `credtray session start`",
+        failures.len()
+    )
+}
+
+async fn profile(cmd: ProfileCommand) -> Result<()> {
+    match cmd {
+        ProfileCommand::List { json } => {
+            let state = store()?.load()?;
+            output::print_profiles(&state, json);
+            Ok(())
+        }
+        ProfileCommand::Add { name } => {
+            store()?.update(|s| s.add_profile(&name).map_err(anyhow::Error::from))?;
+            eprintln!("Added named profile '{name}'.");
+            Ok(())
+        }
+        ProfileCommand::Rename { old, new } => {
+            let engine = engine().await?;
+            let failures = engine
+                .rename_profile(&old, &new, &start_options(None, false))
+                .await?;
+            eprintln!("Renamed profile '{old}' to '{new}'.");
+            report_restarts(&engine.state()?, failures)
+        }
+        ProfileCommand::Remove { name } => {
+            let engine = engine().await?;
+            let failures = engine
+                .remove_profile(&name, &start_options(None, false))
+                .await?;
+            eprintln!("Removed profile '{name}'; its sessions moved to 'default'.");
+            report_restarts(&engine.state()?, failures)
+        }
+    }
+}
+
+fn check_duration(d: u32, range: (u32, u32)) -> Result<()> {
+    if d < range.0 || d > range.1 {
+        bail!(
+            "--duration must be between {} and {} seconds",
+            range.0,
+            range.1
+        );
+    }
+    Ok(())
+}
+
+async fn session(cmd: SessionCommand) -> Result<()> {
+    match cmd {
+        SessionCommand::List { json } => {
+            let state = store()?.load()?;
+            output::print_sessions(&state, json);
+            Ok(())
+        }
+        SessionCommand::Add(add) => add_session(add),
+        SessionCommand::Edit(args) => edit_session(args).await,
+        SessionCommand::Remove {
+            session,
+            with_children,
+        } => {
+            let engine = engine().await?;
+            let removed = engine.remove_session(&session, with_children)?;
+            for s in removed {
+                eprintln!("Removed session '{}'.", s.alias);
+            }
+            Ok(())
+        }
+        SessionCommand::Start(a) => {
+            let engine = engine().await?;
+            let started = engine
+                .start(&a.session, &start_options(a.mfa_code, a.take_over))
+                .await?;
+            if let Some(d) = &started.displaced {
+                eprintln!(
+                    "Stopped '{}', which was active on profile '{}'.",
+                    d.alias, started.session.profile
+                );
+            }
+            eprintln!(
+                "Started '{}' on profile '{}' ({}); credentials expire at {}.",
+                started.session.alias,
+                started.session.profile,
+                started.session.region,
+                started.expiration.to_rfc3339()
+            );
+            Ok(())
+        }
+        SessionCommand::Stop { session } => {
+            let s = engine().await?.stop(&session)?;
+            eprintln!(
+                "Stopped '{}'; its credentials were removed from profile '{}'.",
+                s.alias, s.profile
+            );
+            Ok(())
+        }
+        SessionCommand::Test { session, mfa_code } => {
+            let engine = engine().await?;
+            let t = engine
+                .test(&session, Arc::new(TerminalMfa::new(mfa_code)))
+                .await?;
+            println!("ok: the credentials work; they act as {}", t.arn);
+            Ok(())
+        }
+    }
+}
+
+fn add_session(add: AddCommand) -> Result<()> {
+    let store = store()?;
+    let id = Uuid::new_v4();
+    let (common, kind, keys) = match add {
+        AddCommand::IamUser {
+            common,
+            mfa_serial,
+            duration,
+        } => {
+            check_duration(duration, USER_DURATION_RANGE)?;
+            let kind = SessionKind::IamUser(IamUser {
+                mfa_serial: mfa_serial.filter(|m| !m.trim().is_empty()),
+                duration_secs: duration,
+            });
+            (common, kind, Some(prompt::read_access_keys()?))
+        }
+        AddCommand::IamRoleChained {
+            common,
+            parent,
+            role_arn,
+            role_session_name,
+            external_id,
+            duration,
+        } => {
+            check_duration(duration, ROLE_DURATION_RANGE)?;
+            let parent = store.load()?.resolve(&parent)?.id;
+            let kind = SessionKind::IamRoleChained(ChainedRole {
+                parent,
+                role_arn,
+                role_session_name,
+                external_id: external_id.filter(|x| !x.is_empty()),
+                duration_secs: duration,
+            });
+            (common, kind, None)
+        }
+    };
+    let session = Session {
+        id,
+        alias: common.alias,
+        profile: common.profile,
+        region: common.region,
+        kind,
+    };
+    // Validate against the state first, so that nothing reaches the keychain for a
+    // session that would be refused.
+    let mut probe = store.load()?;
+    probe.ensure_profile(&session.profile)?;
+    probe.add_session(session.clone())?;
+    let secrets = Keychain;
+    if let Some(k) = &keys {
+        secrets.set(id, SecretItem::AccessKeyId, &k.access_key_id)?;
+        secrets.set(id, SecretItem::SecretAccessKey, &k.secret_access_key)?;
+    }
+    let created = store.update(|state| {
+        let created = state.ensure_profile(&session.profile)?;
+        state.add_session(session.clone())?;
+        Ok::<_, anyhow::Error>(created)
+    });
+    let created = match created {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = secrets.delete_all(id);
+            return Err(e);
+        }
+    };
+    if created {
+        eprintln!("Created named profile '{}'.", session.profile);
+    }
+    eprintln!(
+        "Added session '{}' ({}) on profile '{}'.",
+        session.alias,
+        session.kind.name().as_str(),
+        session.profile
+    );
+    println!("{id}");
+    Ok(())
+}
+
+async fn edit_session(a: EditArgs) -> Result<()> {
+    let engine = engine().await?;
+    let state = engine.state()?;
+    let mut s = state.resolve(&a.session)?.clone();
+    if let Some(alias) = a.alias {
+        s.alias = alias;
+    }
+    if let Some(region) = a.region {
+        s.region = region;
+    }
+    let mut created_profile = false;
+    if let Some(profile) = &a.profile {
+        s.profile = profile.clone();
+        if !state.has_profile(profile) {
+            engine
+                .store
+                .update(|st| st.ensure_profile(profile).map_err(anyhow::Error::from))?;
+            created_profile = true;
+        }
+    }
+    let mut forget_token = false;
+    match &mut s.kind {
+        SessionKind::IamUser(u) => {
+            if a.parent.is_some()
+                || a.role_arn.is_some()
+                || a.role_session_name.is_some()
+                || a.external_id.is_some()
+            {
+                bail!("session '{}' is an iam-user session: --parent, --role-arn, --role-session-name and --external-id do not apply", s.alias);
+            }
+            if let Some(m) = a.mfa_serial {
+                u.mfa_serial = Some(m).filter(|m| !m.trim().is_empty());
+                forget_token = true;
+            }
+            if let Some(d) = a.duration {
+                check_duration(d, USER_DURATION_RANGE)?;
+                u.duration_secs = d;
+                forget_token = true;
+            }
+        }
+        SessionKind::IamRoleChained(r) => {
+            if a.mfa_serial.is_some() || a.access_keys {
+                bail!("session '{}' is an iam-role-chained session: --mfa-serial and --access-keys do not apply", s.alias);
+            }
+            if let Some(p) = a.parent {
+                r.parent = state.resolve(&p)?.id;
+            }
+            if let Some(arn) = a.role_arn {
+                r.role_arn = arn;
+            }
+            if let Some(n) = a.role_session_name {
+                r.role_session_name = n;
+            }
+            if let Some(x) = a.external_id {
+                r.external_id = Some(x).filter(|x| !x.is_empty());
+            }
+            if let Some(d) = a.duration {
+                check_duration(d, ROLE_DURATION_RANGE)?;
+                r.duration_secs = d;
+            }
+        }
+    }
+    // Validate before touching the keychain.
+    let mut probe = engine.state()?;
+    probe.replace_session(s.clone())?;
+    if a.access_keys {
+        let keys = prompt::read_access_keys()?;
+        engine
+            .secrets
+            .set(s.id, SecretItem::AccessKeyId, &keys.access_key_id)?;
+        engine
+            .secrets
+            .set(s.id, SecretItem::SecretAccessKey, &keys.secret_access_key)?;
+        forget_token = true;
+    }
+    if forget_token {
+        engine.secrets.delete(s.id, SecretItem::SessionToken)?;
+    }
+    if created_profile {
+        eprintln!("Created named profile '{}'.", s.profile);
+    }
+    let failure = engine
+        .edit_session(s.clone(), &start_options(None, false))
+        .await?;
+    eprintln!("Updated session '{}'.", s.alias);
+    if let Some(e) = failure {
+        bail!(
+            "session '{}' was stopped and could not restart: {e}",
+            s.alias
+        );
+    }
+    Ok(())
+}
+
+fn settings(cmd: SettingsCommand) -> Result<()> {
+    let store = store()?;
+    match cmd {
+        SettingsCommand::Show { json } => {
+            let state = store.load()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&state.settings)?);
+            } else {
+                println!("rotation-margin  {} s", state.settings.rotation_margin_secs);
+            }
+            Ok(())
+        }
+        SettingsCommand::Set { key, value } => match key {
+            SettingKey::RotationMargin => {
+                let secs: u64 = value
+                    .parse()
+                    .ok()
+                    .filter(|v| (10..=43_200).contains(v))
+                    .context("rotation-margin is a number of seconds between 10 and 43200")?;
+                store.update(|s| {
+                    s.settings.rotation_margin_secs = secs;
+                    Ok::<_, anyhow::Error>(())
+                })?;
+                eprintln!("rotation-margin set to {secs} s.");
+                Ok(())
+            }
+        },
+    }
+}

@@ -1,0 +1,363 @@
+//! The engine: start, stop, test, refresh and expire sessions; profile changes that move
+//! active credentials. It ties the model, the stores, the AWS files and the providers
+//! together. Network calls happen outside the state lock; file and state edits inside it.
+
+pub mod files;
+pub mod schedule;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use uuid::Uuid;
+
+use crate::awsfiles::{AwsPaths, FileError};
+use crate::model::{ModelError, Session, State};
+use crate::providers::{self, Credentials, MfaPrompt, ProviderContext, ProviderError, Sts};
+use crate::store::{SecretError, SecretStore, StateStore, StoreError};
+
+/// Everything that can go wrong in the engine; each message names what and says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The request contradicts the model's rules.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// The state file.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The AWS files.
+    #[error(transparent)]
+    Files(#[from] FileError),
+    /// The keychain.
+    #[error(transparent)]
+    Secrets(#[from] SecretError),
+    /// Obtaining credentials.
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+    /// The profile holds the user's own keys.
+    #[error("profile '{profile}' in {path} holds credentials credtray did not write; credtray will not overwrite them. Use another profile, or pass --take-over to set them aside while the session runs (they come back when it stops)", path = .path.display())]
+    UserKeys {
+        /// The profile.
+        profile: String,
+        /// The credentials file.
+        path: PathBuf,
+    },
+    /// The session is not active.
+    #[error("session '{0}' is not active")]
+    NotActive(String),
+    /// Anything else.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Options of a start.
+#[derive(Clone)]
+pub struct StartOptions {
+    /// Set the user's own section aside instead of refusing.
+    pub take_over: bool,
+    /// Asks for MFA codes.
+    pub mfa: Arc<dyn MfaPrompt>,
+}
+
+/// The outcome of a start.
+#[derive(Debug, Clone)]
+pub struct Started {
+    /// The session, as it is now.
+    pub session: Session,
+    /// When its credentials expire.
+    pub expiration: DateTime<Utc>,
+    /// The session that was active on the same profile and was stopped.
+    pub displaced: Option<Session>,
+}
+
+/// The outcome of a test.
+#[derive(Debug, Clone)]
+pub struct Tested {
+    /// The identity the credentials act as (GetCallerIdentity's ARN).
+    pub arn: String,
+    /// When the generated credentials expire.
+    pub expiration: Option<DateTime<Utc>>,
+}
+
+/// The outcome of a refresh by the scheduler.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refreshed {
+    /// New credentials were written.
+    Written(DateTime<Utc>),
+    /// The session was no longer active (stopped by someone else meanwhile).
+    Gone,
+}
+
+/// The engine. Cheap to clone.
+#[derive(Clone)]
+pub struct Engine {
+    /// The state file.
+    pub store: StateStore,
+    /// The keychain.
+    pub secrets: Arc<dyn SecretStore>,
+    /// The AWS files.
+    pub paths: AwsPaths,
+    /// STS clients.
+    pub sts: Sts,
+}
+
+impl Engine {
+    /// Reads the state (no lock needed: writes are atomic).
+    pub fn state(&self) -> Result<State, EngineError> {
+        Ok(self.store.load()?)
+    }
+
+    fn context(
+        &self,
+        state: &State,
+        mfa: Arc<dyn MfaPrompt>,
+        read_only_cache: bool,
+    ) -> ProviderContext {
+        ProviderContext {
+            sts: self.sts.clone(),
+            secrets: self.secrets.clone(),
+            mfa,
+            reuse_margin: Duration::seconds(state.settings.rotation_margin_secs as i64),
+            read_only_cache,
+        }
+    }
+
+    /// Obtains fresh credentials for session `id` from a snapshot of the state.
+    pub async fn obtain(
+        &self,
+        state: &State,
+        id: Uuid,
+        mfa: Arc<dyn MfaPrompt>,
+    ) -> Result<Credentials, EngineError> {
+        let ctx = self.context(state, mfa, false);
+        let provider = providers::build(state, id, &ctx)?;
+        Ok(provider.retrieve().await?)
+    }
+
+    /// Starts a session: obtains credentials, then writes them under its profile (stopping
+    /// any other session active there) and its region into the config file.
+    pub async fn start(&self, query: &str, opts: &StartOptions) -> Result<Started, EngineError> {
+        let snapshot = self.state()?;
+        let id = snapshot.resolve(query)?.id;
+        let creds = self.obtain(&snapshot, id, opts.mfa.clone()).await?;
+        self.store.update(|state| {
+            let session = state
+                .session(id)
+                .cloned()
+                .ok_or_else(|| ModelError::NoSuchSession(query.to_string()))?;
+            let written = files::write(
+                state,
+                &self.paths,
+                self.secrets.as_ref(),
+                &session,
+                &creds,
+                opts.take_over,
+            )?;
+            let displaced = written.displaced.and_then(|d| state.session(d).cloned());
+            let expiration = state
+                .active
+                .get(&id)
+                .map(|a| a.expiration)
+                .unwrap_or_else(Utc::now);
+            Ok(Started {
+                session,
+                expiration,
+                displaced,
+            })
+        })
+    }
+
+    /// Stops a session: removes exactly what was written for it.
+    pub fn stop(&self, query: &str) -> Result<Session, EngineError> {
+        self.store.update(|state| {
+            let session = state.resolve(query)?.clone();
+            if !state.active.contains_key(&session.id) {
+                return Err(EngineError::NotActive(session.alias.clone()));
+            }
+            files::remove(state, &self.paths, self.secrets.as_ref(), session.id)?;
+            Ok(session)
+        })
+    }
+
+    /// Generates credentials without writing them anywhere (a valid cached token may be
+    /// reused, none is stored) and asks STS who they are.
+    pub async fn test(&self, query: &str, mfa: Arc<dyn MfaPrompt>) -> Result<Tested, EngineError> {
+        let state = self.state()?;
+        let session = state.resolve(query)?.clone();
+        let ctx = self.context(&state, mfa, true);
+        let creds = providers::build(&state, session.id, &ctx)?
+            .retrieve()
+            .await?;
+        let arn = providers::sts::caller_arn(&self.sts, &session, &creds).await?;
+        Ok(Tested {
+            arn,
+            expiration: creds.expiration,
+        })
+    }
+
+    /// Refreshes an active session without the user (the scheduler's job): an MFA code
+    /// needed is reported as [`ProviderError::MfaNeeded`].
+    pub async fn refresh(
+        &self,
+        id: Uuid,
+        mfa: Arc<dyn MfaPrompt>,
+    ) -> Result<Refreshed, EngineError> {
+        let snapshot = self.state()?;
+        let Some(before) = snapshot.active.get(&id).cloned() else {
+            return Ok(Refreshed::Gone);
+        };
+        let creds = self.obtain(&snapshot, id, mfa).await?;
+        self.store.update(|state| {
+            let (Some(session), Some(active)) = (state.session(id).cloned(), state.active.get(&id))
+            else {
+                return Ok(Refreshed::Gone);
+            };
+            if active.profile != before.profile || active.refreshed_at != before.refreshed_at {
+                // Someone restarted or moved it meanwhile; their credentials are newer.
+                return Ok(Refreshed::Written(active.expiration));
+            }
+            files::write(
+                state,
+                &self.paths,
+                self.secrets.as_ref(),
+                &session,
+                &creds,
+                false,
+            )?;
+            Ok(Refreshed::Written(
+                state
+                    .active
+                    .get(&id)
+                    .map(|a| a.expiration)
+                    .unwrap_or_else(Utc::now),
+            ))
+        })
+    }
+
+    /// Removes the credentials of session `id` if they have run out by `now`; returns
+    /// whether it did.
+    pub fn expire(&self, id: Uuid, now: DateTime<Utc>) -> Result<bool, EngineError> {
+        self.store.update(|state| {
+            match state.active.get(&id) {
+                Some(a) if a.expiration <= now => {}
+                _ => return Ok(false),
+            }
+            files::remove(state, &self.paths, self.secrets.as_ref(), id)?;
+            Ok(true)
+        })
+    }
+
+    /// Stops the active sessions in `ids` (under one lock) and returns those that were active.
+    fn stop_many(&self, state: &mut State, ids: &[Uuid]) -> Result<Vec<Uuid>, EngineError> {
+        let mut stopped = Vec::new();
+        for id in ids {
+            if state.active.contains_key(id) {
+                files::remove(state, &self.paths, self.secrets.as_ref(), *id)?;
+                stopped.push(*id);
+            }
+        }
+        Ok(stopped)
+    }
+
+    /// Starts each session again; returns the failures (the others are started).
+    async fn restart_all(&self, ids: &[Uuid], opts: &StartOptions) -> Vec<(Uuid, EngineError)> {
+        let mut failures = Vec::new();
+        for id in ids {
+            if let Err(e) = self.start(&id.to_string(), opts).await {
+                failures.push((*id, e));
+            }
+        }
+        failures
+    }
+
+    /// Renames a profile: its active sessions stop, the sections move, they restart.
+    pub async fn rename_profile(
+        &self,
+        old: &str,
+        new: &str,
+        opts: &StartOptions,
+    ) -> Result<Vec<(Uuid, EngineError)>, EngineError> {
+        let stopped = self.store.update(|state| {
+            let mut probe = state.clone();
+            probe.rename_profile(old, new)?;
+            let on_old: Vec<Uuid> = state.sessions_on(old).map(|s| s.id).collect();
+            let stopped = self.stop_many(state, &on_old)?;
+            state.rename_profile(old, new)?;
+            Ok::<_, EngineError>(stopped)
+        })?;
+        Ok(self.restart_all(&stopped, opts).await)
+    }
+
+    /// Removes a profile: its sessions move to `default`; active ones restart there.
+    pub async fn remove_profile(
+        &self,
+        name: &str,
+        opts: &StartOptions,
+    ) -> Result<Vec<(Uuid, EngineError)>, EngineError> {
+        let stopped = self.store.update(|state| {
+            let mut probe = state.clone();
+            probe.remove_profile(name)?;
+            let on: Vec<Uuid> = state.sessions_on(name).map(|s| s.id).collect();
+            let stopped = self.stop_many(state, &on)?;
+            state.remove_profile(name)?;
+            Ok::<_, EngineError>(stopped)
+        })?;
+        Ok(self.restart_all(&stopped, opts).await)
+    }
+
+    /// Replaces a session with an edited copy; if it was active and its profile or region
+    /// changed, it restarts. Returns a restart failure, if any.
+    pub async fn edit_session(
+        &self,
+        edited: Session,
+        opts: &StartOptions,
+    ) -> Result<Option<EngineError>, EngineError> {
+        let restart = self.store.update(|state| {
+            let old = state
+                .session(edited.id)
+                .cloned()
+                .ok_or_else(|| ModelError::NoSuchSession(edited.id.to_string()))?;
+            let mut probe = state.clone();
+            probe.replace_session(edited.clone())?;
+            let moved = old.profile != edited.profile || old.region != edited.region;
+            let restart = if moved {
+                self.stop_many(state, &[edited.id])?
+            } else {
+                Vec::new()
+            };
+            state.replace_session(edited.clone())?;
+            Ok::<_, EngineError>(restart)
+        })?;
+        Ok(self
+            .restart_all(&restart, opts)
+            .await
+            .into_iter()
+            .next()
+            .map(|(_, e)| e))
+    }
+
+    /// Removes a session (and its children when allowed): stops the active ones and
+    /// deletes their keychain items. Returns the removed sessions.
+    pub fn remove_session(
+        &self,
+        query: &str,
+        with_children: bool,
+    ) -> Result<Vec<Session>, EngineError> {
+        let removed = self.store.update(|state| {
+            let id = state.resolve(query)?.id;
+            let mut probe = state.clone();
+            let ids = probe.remove_session(id, with_children)?;
+            let sessions: Vec<Session> = ids
+                .iter()
+                .filter_map(|i| state.session(*i).cloned())
+                .collect();
+            self.stop_many(state, &ids)?;
+            state.remove_session(id, with_children)?;
+            Ok::<_, EngineError>(sessions)
+        })?;
+        for s in &removed {
+            self.secrets.delete_all(s.id)?;
+        }
+        Ok(removed)
+    }
+}

@@ -1,0 +1,52 @@
+//! The `credtray` binary: parses the command line and hands it to the library's CLI
+//! adapter. Errors reach the user as one line on stderr and a non-zero exit code.
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+fn main() -> std::process::ExitCode {
+    let cli = credtray::cli::Cli::parse();
+    let background = matches!(
+        cli.command,
+        None | Some(credtray::cli::args::Command::Agent)
+    );
+    let default_filter = if background {
+        "credtray=info,warn"
+    } else {
+        "credtray=warn,error"
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_env("CREDTRAY_LOG")
+                .unwrap_or_else(|_| EnvFilter::new(default_filter)),
+        )
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("credtray: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(credtray::cli::run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            let mut msg = e.to_string();
+            for cause in e.chain().skip(1) {
+                let c = cause.to_string();
+                if !msg.contains(&c) {
+                    msg.push_str(": ");
+                    msg.push_str(&c);
+                }
+            }
+            eprintln!("credtray: {}", msg.replace('\n', " "));
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

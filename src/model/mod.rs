@@ -1,0 +1,10 @@
+//! The pure model: sessions, named profiles, settings and the rules that tie them
+//! together. Plain data and functions; no I/O.
+
+pub mod profile;
+pub mod session;
+pub mod state;
+
+pub use profile::{validate_profile_name, DEFAULT_PROFILE};
+pub use session::{ChainedRole, IamUser, KindName, Session, SessionKind};
+pub use state::{Active, ModelError, Settings, State, SCHEMA_VERSION};

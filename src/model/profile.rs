@@ -1,0 +1,55 @@
+//! Named profiles: section names in the AWS files.
+
+/// The profile that always exists and can be neither renamed nor removed.
+pub const DEFAULT_PROFILE: &str = "default";
+
+/// Checks that `name` can be a section name that the AWS CLI and SDKs read back as
+/// the same profile. Returns a sentence saying what is wrong otherwise.
+pub fn validate_profile_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("a profile name cannot be empty".into());
+    }
+    if name.len() > 128 {
+        return Err("a profile name can have at most 128 characters".into());
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || matches!(c, '[' | ']' | '#' | ';' | '='))
+    {
+        return Err(format!(
+            "a profile name cannot contain {}; use letters, digits and . _ - @ + / :",
+            describe_char(c)
+        ));
+    }
+    Ok(())
+}
+
+fn describe_char(c: char) -> String {
+    if c == ' ' {
+        "spaces".into()
+    } else if c.is_whitespace() || c.is_control() {
+        format!("the control character U+{:04X}", c as u32)
+    } else {
+        format!("'{c}'")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_usual_names() {
+        for n in ["default", "dev", "prod-eu", "org:admin", "a.b_c@d+e/f"] {
+            assert!(validate_profile_name(n).is_ok(), "{n}");
+        }
+    }
+
+    #[test]
+    fn rejects_names_the_ini_format_cannot_hold() {
+        for n in ["", "a b", "a[b", "a]b", "#a", "a;b", "a=b", "a\nb", "\t"] {
+            assert!(validate_profile_name(n).is_err(), "{n:?}");
+        }
+        assert!(validate_profile_name(&"x".repeat(129)).is_err());
+    }
+}

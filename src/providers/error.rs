@@ -1,0 +1,101 @@
+//! Provider errors: each names the session and says what to do. Never a secret.
+
+use crate::store::SecretError;
+
+/// Why an STS call failed, classified from the SDK's error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StsFailure {
+    /// AccessDenied (not an MFA failure).
+    AccessDenied(String),
+    /// The MFA code was refused.
+    WrongMfaCode(String),
+    /// ExpiredToken: the credentials used have expired.
+    ExpiredToken(String),
+    /// InvalidClientTokenId / SignatureDoesNotMatch: the keys are wrong or deleted.
+    InvalidCredentials(String),
+    /// Throttling that outlasted the retries.
+    Throttled(String),
+    /// The endpoint could not be reached.
+    Unreachable(String),
+    /// No answer in time.
+    Timeout(String),
+    /// Anything else the service said.
+    Service {
+        /// The error code.
+        code: String,
+        /// The message.
+        message: String,
+    },
+    /// The response could not be understood, or the request not built.
+    Other(String),
+}
+
+/// Failures of obtaining credentials.
+#[derive(Debug, thiserror::Error)]
+pub enum ProviderError {
+    /// The IAM user's keys are not in the keychain.
+    #[error("session '{session}' has no access keys in the keychain: store them with `credtray session edit {session} --access-keys`")]
+    MissingKeys {
+        /// The session alias.
+        session: String,
+    },
+    /// The keychain failed.
+    #[error(transparent)]
+    Keychain(#[from] SecretError),
+    /// An MFA code is needed and nobody can type it.
+    #[error("session '{session}' needs an MFA code for {serial}: {hint}")]
+    MfaNeeded {
+        /// The session alias.
+        session: String,
+        /// The MFA device.
+        serial: String,
+        /// How to give one.
+        hint: String,
+    },
+    /// The user cancelled the MFA prompt.
+    #[error("session '{session}': MFA code entry cancelled")]
+    MfaCancelled {
+        /// The session alias.
+        session: String,
+    },
+    /// A typed MFA code is malformed.
+    #[error("session '{session}': an MFA code is six digits")]
+    BadMfaCode {
+        /// The session alias.
+        session: String,
+    },
+    /// STS refused or could not be reached.
+    #[error("session '{session}': {operation} failed: {}", describe(.failure))]
+    Sts {
+        /// The session alias.
+        session: String,
+        /// The STS operation.
+        operation: &'static str,
+        /// What went wrong.
+        failure: StsFailure,
+    },
+    /// The session's configuration is unusable.
+    #[error("{0}")]
+    Config(String),
+}
+
+impl ProviderError {
+    /// Whether the failure needs the user (an MFA code), as opposed to a real error.
+    pub fn needs_user(&self) -> bool {
+        matches!(self, ProviderError::MfaNeeded { .. })
+    }
+}
+
+fn describe(f: &StsFailure) -> String {
+    match f {
+        StsFailure::AccessDenied(m) => format!("access denied ({m}); check the IAM policies of the user or role"),
+        StsFailure::WrongMfaCode(m) => format!("the MFA code was not accepted ({m}); wait for the next code and try again"),
+        StsFailure::ExpiredToken(m) => format!("the credentials used have expired ({m}); start the parent session again"),
+        StsFailure::InvalidCredentials(m) => format!("the access keys were not accepted ({m}); check them, or replace them with `credtray session edit … --access-keys`"),
+        StsFailure::Throttled(m) => format!("AWS is throttling requests and retries did not get through ({m}); try again in a minute"),
+        StsFailure::Unreachable(m) => format!("cannot reach the STS endpoint ({m}); check the network, a proxy, or AWS_ENDPOINT_URL_STS"),
+        StsFailure::Timeout(m) => format!("STS did not answer in time ({m}); check the network and try again"),
+        StsFailure::Service { code, message } => format!("{code}: {message}"),
+        StsFailure::Other(m) => m.clone(),
+    }
+}

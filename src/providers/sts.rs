@@ -1,0 +1,165 @@
+//! STS clients built from `aws-config`, so endpoints (`AWS_ENDPOINT_URL`,
+//! `AWS_ENDPOINT_URL_STS`), retries and timeouts follow the SDK's own settings — but never
+//! its default credential chain: every client signs with exactly the credentials given.
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_http_client::tls;
+
+use super::{Credentials, ProviderError, StsFailure};
+use crate::model::Session;
+
+/// A factory of STS clients sharing one loaded SDK configuration.
+#[derive(Clone, Debug)]
+pub struct Sts {
+    base: SdkConfig,
+}
+
+impl Sts {
+    /// Loads the SDK configuration (endpoint, retry and timeout settings), with no credentials.
+    pub async fn load() -> Sts {
+        let http = aws_smithy_http_client::Builder::new()
+            .tls_provider(tls::Provider::Rustls(
+                tls::rustls_provider::CryptoMode::Ring,
+            ))
+            .build_https();
+        let base = aws_config::defaults(BehaviorVersion::latest())
+            .no_credentials()
+            .http_client(http)
+            .retry_config(
+                RetryConfig::standard()
+                    .with_max_attempts(4)
+                    .with_initial_backoff(Duration::from_millis(500)),
+            )
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(5))
+                    .operation_attempt_timeout(Duration::from_secs(20))
+                    .operation_timeout(Duration::from_secs(60))
+                    .build(),
+            )
+            .load()
+            .await;
+        Sts { base }
+    }
+
+    /// A client for `region` signing with `credentials`.
+    pub fn client(&self, region: &str, credentials: &Credentials) -> aws_sdk_sts::Client {
+        let conf = aws_sdk_sts::config::Builder::from(&self.base)
+            .region(Region::new(region.to_string()))
+            .credentials_provider(credentials.to_sdk())
+            .build();
+        aws_sdk_sts::Client::from_conf(conf)
+    }
+}
+
+/// Asks STS who `credentials` are (GetCallerIdentity) and returns the ARN.
+pub async fn caller_arn(
+    sts: &Sts,
+    session: &Session,
+    credentials: &Credentials,
+) -> Result<String, ProviderError> {
+    let out = sts
+        .client(&session.region, credentials)
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| ProviderError::Sts {
+            session: session.alias.clone(),
+            operation: "GetCallerIdentity",
+            failure: classify(&e),
+        })?;
+    Ok(out.arn().unwrap_or("").to_string())
+}
+
+/// Converts an STS response's credentials.
+pub fn from_sts(c: &aws_sdk_sts::types::Credentials) -> Credentials {
+    let exp = c.expiration();
+    Credentials {
+        access_key_id: c.access_key_id().to_string(),
+        secret_access_key: c.secret_access_key().to_string(),
+        session_token: Some(c.session_token().to_string()),
+        expiration: chrono::DateTime::from_timestamp(exp.secs(), exp.subsec_nanos()),
+    }
+}
+
+/// Classifies an SDK error into what the user needs to know.
+pub fn classify<E, R>(err: &SdkError<E, R>) -> StsFailure
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    match err {
+        SdkError::ServiceError(se) => {
+            let e = se.err();
+            let code = e.code().unwrap_or("Unknown").to_string();
+            let message = e.message().unwrap_or("").to_string();
+            let m = if message.is_empty() {
+                code.clone()
+            } else {
+                format!("{code}: {message}")
+            };
+            match code.as_str() {
+                "AccessDenied" | "AccessDeniedException"
+                    if message.contains("MultiFactorAuthentication") || message.contains("MFA") =>
+                {
+                    StsFailure::WrongMfaCode(m)
+                }
+                "AccessDenied" | "AccessDeniedException" => StsFailure::AccessDenied(m),
+                "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" => {
+                    StsFailure::ExpiredToken(m)
+                }
+                "InvalidClientTokenId"
+                | "SignatureDoesNotMatch"
+                | "UnrecognizedClientException"
+                | "InvalidAccessKeyId"
+                | "IncompleteSignature" => StsFailure::InvalidCredentials(m),
+                "Throttling"
+                | "ThrottlingException"
+                | "RequestLimitExceeded"
+                | "TooManyRequestsException"
+                | "SlowDown" => StsFailure::Throttled(m),
+                _ => StsFailure::Service { code, message },
+            }
+        }
+        SdkError::TimeoutError(_) => StsFailure::Timeout("no response".into()),
+        SdkError::DispatchFailure(d) => {
+            let detail = chain_text(err);
+            if d.is_timeout() {
+                StsFailure::Timeout(detail)
+            } else {
+                StsFailure::Unreachable(detail)
+            }
+        }
+        SdkError::ResponseError(_) => {
+            StsFailure::Other(format!("unexpected response from STS: {}", chain_text(err)))
+        }
+        SdkError::ConstructionFailure(_) => StsFailure::Other(format!(
+            "the request could not be built: {}",
+            chain_text(err)
+        )),
+        _ => StsFailure::Other(chain_text(err)),
+    }
+}
+
+/// The error's source chain, joined; SDK errors carry no credentials in their text.
+fn chain_text(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = Vec::new();
+    let mut cur = err.source();
+    while let Some(e) = cur {
+        let s = e.to_string();
+        if !parts.contains(&s) {
+            parts.push(s);
+        }
+        cur = e.source();
+    }
+    if parts.is_empty() {
+        err.to_string()
+    } else {
+        parts.join(": ")
+    }
+}

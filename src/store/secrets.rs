@@ -1,0 +1,190 @@
+//! Secrets in the OS keychain (Secret Service, Keychain, Credential Manager) through the
+//! `keyring` crate: one item per secret, service `credtray`, account `<session-id>/<what>`.
+//! Nothing here ever formats a secret into an error or a log line.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use uuid::Uuid;
+
+/// The keychain service every item is stored under.
+pub const SERVICE: &str = "credtray";
+
+/// The secrets credtray keeps per session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SecretItem {
+    /// An IAM user's access key id.
+    AccessKeyId,
+    /// An IAM user's secret access key.
+    SecretAccessKey,
+    /// The cached GetSessionToken result (JSON), reused until shortly before it expires.
+    SessionToken,
+    /// The user's own credentials section, kept while credtray has taken the profile over.
+    TakenOverSection,
+}
+
+impl SecretItem {
+    /// Every item kind, for removal.
+    pub const ALL: [SecretItem; 4] = [
+        SecretItem::AccessKeyId,
+        SecretItem::SecretAccessKey,
+        SecretItem::SessionToken,
+        SecretItem::TakenOverSection,
+    ];
+
+    /// The informative part of the account name.
+    pub fn what(self) -> &'static str {
+        match self {
+            SecretItem::AccessKeyId => "access-key-id",
+            SecretItem::SecretAccessKey => "secret-access-key",
+            SecretItem::SessionToken => "session-token",
+            SecretItem::TakenOverSection => "taken-over-section",
+        }
+    }
+
+    /// The keychain account name: `<session-id>/<what>`.
+    pub fn account(self, session: Uuid) -> String {
+        format!("{session}/{}", self.what())
+    }
+}
+
+/// Keychain failures. Messages name the item, never its value.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    /// No keychain service is reachable.
+    #[error("the OS keychain is not available ({detail}); on Linux credtray needs a Secret Service provider (gnome-keyring or KeePassXC) running and unlocked on the session bus")]
+    Unavailable {
+        /// What the platform said.
+        detail: String,
+    },
+    /// Reading or writing one item failed.
+    #[error("keychain item {account} could not be {action}: {detail}")]
+    Item {
+        /// The account name.
+        account: String,
+        /// read / stored / removed
+        action: &'static str,
+        /// What the platform said.
+        detail: String,
+    },
+}
+
+/// Where secrets are kept.
+pub trait SecretStore: Send + Sync {
+    /// Reads an item; `None` when there is none.
+    fn get(&self, session: Uuid, item: SecretItem) -> Result<Option<String>, SecretError>;
+    /// Stores an item, replacing any previous value.
+    fn set(&self, session: Uuid, item: SecretItem, value: &str) -> Result<(), SecretError>;
+    /// Removes an item; a missing item is not an error.
+    fn delete(&self, session: Uuid, item: SecretItem) -> Result<(), SecretError>;
+
+    /// Removes every item of a session.
+    fn delete_all(&self, session: Uuid) -> Result<(), SecretError> {
+        for item in SecretItem::ALL {
+            self.delete(session, item)?;
+        }
+        Ok(())
+    }
+}
+
+/// The OS keychain.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Keychain;
+
+impl Keychain {
+    fn entry(account: &str) -> Result<keyring::Entry, SecretError> {
+        keyring::Entry::new(SERVICE, account).map_err(|e| map_err(e, account, "opened"))
+    }
+}
+
+fn map_err(e: keyring::Error, account: &str, action: &'static str) -> SecretError {
+    match e {
+        keyring::Error::PlatformFailure(inner) | keyring::Error::NoStorageAccess(inner) => {
+            SecretError::Unavailable {
+                detail: inner.to_string(),
+            }
+        }
+        other => SecretError::Item {
+            account: account.to_string(),
+            action,
+            detail: other.to_string(),
+        },
+    }
+}
+
+impl SecretStore for Keychain {
+    fn get(&self, session: Uuid, item: SecretItem) -> Result<Option<String>, SecretError> {
+        let account = item.account(session);
+        match Self::entry(&account)?.get_password() {
+            Ok(v) => Ok(Some(v)),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(map_err(e, &account, "read")),
+        }
+    }
+
+    fn set(&self, session: Uuid, item: SecretItem, value: &str) -> Result<(), SecretError> {
+        let account = item.account(session);
+        Self::entry(&account)?
+            .set_password(value)
+            .map_err(|e| map_err(e, &account, "stored"))
+    }
+
+    fn delete(&self, session: Uuid, item: SecretItem) -> Result<(), SecretError> {
+        let account = item.account(session);
+        match Self::entry(&account)?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(map_err(e, &account, "removed")),
+        }
+    }
+}
+
+/// An in-memory store for unit tests of the engine.
+#[derive(Debug, Default)]
+pub struct MemorySecrets {
+    items: Mutex<HashMap<String, String>>,
+}
+
+impl MemorySecrets {
+    /// How many items are held.
+    pub fn len(&self) -> usize {
+        self.items.lock().map(|m| m.len()).unwrap_or(0)
+    }
+
+    /// Whether no item is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl SecretStore for MemorySecrets {
+    fn get(&self, session: Uuid, item: SecretItem) -> Result<Option<String>, SecretError> {
+        Ok(self
+            .items
+            .lock()
+            .map_err(|_| SecretError::Unavailable {
+                detail: "poisoned".into(),
+            })?
+            .get(&item.account(session))
+            .cloned())
+    }
+
+    fn set(&self, session: Uuid, item: SecretItem, value: &str) -> Result<(), SecretError> {
+        self.items
+            .lock()
+            .map_err(|_| SecretError::Unavailable {
+                detail: "poisoned".into(),
+            })?
+            .insert(item.account(session), value.to_string());
+        Ok(())
+    }
+
+    fn delete(&self, session: Uuid, item: SecretItem) -> Result<(), SecretError> {
+        self.items
+            .lock()
+            .map_err(|_| SecretError::Unavailable {
+                detail: "poisoned".into(),
+            })?
+            .remove(&item.account(session));
+        Ok(())
+    }
+}
