@@ -5,9 +5,12 @@
 //!
 //! - lines end with `\n`, `\r\n` or a lone `\r`; each line keeps its own ending, the last
 //!   line may have none, and a leading U+FEFF (byte-order mark) stays part of the first
-//!   line's bytes while being ignored when the line is classified;
+//!   line's bytes while being ignored when the line is classified (botocore itself, reading
+//!   with a plain UTF-8 codec, would reject such a file);
 //! - `[section]` headers: the name is the text between `[` and the *last* `]` of the line,
-//!   trimmed; anything after that `]` is ignored, as configparser does;
+//!   trimmed (configparser itself does not trim: to botocore `[ dev ]` is a section named
+//!   ` dev `, so such a header and `[dev]` in one file are refused as duplicates rather than
+//!   guessed at); anything after that `]` is ignored, as configparser does;
 //! - `key = value` lines: the key is the text before the first `=` or `:`, trimmed; keys
 //!   compare case-insensitively, because configparser lower-cases option names (a user's
 //!   `AWS_Access_Key_ID` and credtray's `aws_access_key_id` are the same key to botocore);
@@ -16,8 +19,10 @@
 //!   key's value, even across blank and comment lines (nested settings such as
 //!   `s3 =\n    max_concurrent_requests = 10`).
 //!
-//! Anything else is malformed and reported with its 1-based line number; so are a section
-//! that appears twice and a key that appears twice in one section, which botocore refuses.
+//! Anything else is malformed and reported with its 1-based line number — including a line
+//! that starts with `[` but is not a complete header, and `[]`, which configparser would
+//! take for odd keys; so are a section that appears twice (names compared after trimming)
+//! and a key that appears twice in one section, which botocore refuses.
 //! Error messages never quote a line's text, since it may hold a secret.
 //!
 //! Edits work by content, not by offsets: [`apply`] returns a [`WriteRecord`] saying what it
@@ -394,7 +399,8 @@ impl<'a> Doc<'a> {
         let bytes = text.as_bytes();
         let mut lines: Vec<Line> = Vec::with_capacity(bytes.len() / 24 + 1);
         let mut sections: Vec<Section> = Vec::new();
-        let mut section_names: FnvMap<&'a str, usize> = FnvMap::default();
+        let mut section_names: FnvMap<&'a str, usize> =
+            FnvMap::with_capacity_and_hasher(text.len() / 64 + 8, Default::default());
         let mut keys = KeySeen::default();
         let mut in_section = false;
         let mut has_key = false;
@@ -438,13 +444,16 @@ impl<'a> Doc<'a> {
             } else if stripped.is_empty() {
                 line.kind = Kind::Blank;
             } else {
-                let indent = text[body..indent_end].chars().count();
+                let indent = match &text[body..indent_end] {
+                    ws if ws.is_ascii() => ws.len(),
+                    ws => ws.chars().count(),
+                };
                 if in_section && has_key && indent > indent_level {
                     line.kind = Kind::Continuation;
                 } else {
                     indent_level = indent;
                     if stripped.starts_with('[') {
-                        let close = stripped.rfind(']').unwrap_or(0);
+                        let close = stripped.bytes().rposition(|b| b == b']').unwrap_or(0);
                         if close == 0 {
                             return Err(malformed(
                                 idx,
@@ -496,7 +505,8 @@ impl<'a> Doc<'a> {
                              move the line under a section or remove it",
                         ));
                     } else {
-                        let Some(delim) = stripped.find(['=', ':']) else {
+                        let Some(delim) = stripped.bytes().position(|b| b == b'=' || b == b':')
+                        else {
                             return Err(malformed(
                                 idx,
                                 "expected `[section]` or `key = value`, but the line has \
@@ -507,8 +517,8 @@ impl<'a> Doc<'a> {
                         if key.is_empty() {
                             return Err(malformed(
                                 idx,
-                                "`key = value` line without a key name before the `=`; add the \
-                                 name or remove the line",
+                                "`key = value` line without a key name before the `=` or `:`; \
+                                 add the name or remove the line",
                             ));
                         }
                         line.kind = Kind::Key;

@@ -143,6 +143,18 @@ pub enum FileError {
         /// What is wrong.
         source: IniError,
     },
+    /// credtray's own edit would have left the file unreadable; nothing was written.
+    #[error(
+        "{}: credtray's edit would have made the file unreadable ({source}); nothing was \
+         written. This is a bug in credtray: please report it",
+        .path.display()
+    )]
+    Refused {
+        /// The file's path.
+        path: PathBuf,
+        /// What would have been wrong with the edited text.
+        source: IniError,
+    },
     /// The advisory lock on the file could not be taken.
     #[error(
         "cannot lock {} for editing: {source}; make sure no other program holds it and try \
@@ -189,13 +201,12 @@ pub enum FileError {
     },
 }
 
+/// `~/.aws/credentials line 7: …` for errors found in the file, `path: …` for others.
 fn ini_message(path: &Path, source: &IniError) -> String {
     let shown = path.display();
     match source.line() {
-        Some(_) => format!(
-            "{shown} {source}; AWS tools cannot read the file either, so credtray left it as it was"
-        ),
-        None if path.as_os_str().is_empty() => source.to_string(),
+        _ if path.as_os_str().is_empty() => source.to_string(),
+        Some(_) => format!("{shown} {source} (credtray left the file as it was)"),
         None => format!("{shown}: {source}"),
     }
 }
@@ -322,7 +333,8 @@ pub fn read(path: &Path) -> Result<Option<String>, FileError> {
 
 /// The file as found under its lock: the open (locked) handle, if the file exists.
 struct Locked {
-    _file: Option<File>,
+    /// Holds the lock until dropped.
+    file: Option<File>,
     text: String,
 }
 
@@ -336,7 +348,7 @@ fn lock_and_read(path: &Path, target: &Path) -> Result<Locked, FileError> {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 return Ok(Locked {
-                    _file: None,
+                    file: None,
                     text: String::new(),
                 })
             }
@@ -365,7 +377,7 @@ fn lock_and_read(path: &Path, target: &Path) -> Result<Locked, FileError> {
             .map_err(|e| read_error(path, e))?;
         let text = decode(path, bytes)?;
         return Ok(Locked {
-            _file: Some(file),
+            file: Some(file),
             text,
         });
     }
@@ -413,7 +425,7 @@ pub fn edit<T>(
         });
     }
     let locked = lock_and_read(path, &target)?;
-    let existed = locked._file.is_some();
+    let existed = locked.file.is_some();
     let ini_err = |source| FileError::Ini {
         path: path.to_path_buf(),
         source,
@@ -423,7 +435,10 @@ pub fn edit<T>(
     if new_text == locked.text || (!existed && new_text.is_empty()) {
         return Ok(out);
     }
-    ini::check(&new_text).map_err(ini_err)?;
+    ini::check(&new_text).map_err(|source| FileError::Refused {
+        path: path.to_path_buf(),
+        source,
+    })?;
     if !existed {
         if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
             fsutil::ensure_private_dir(dir).map_err(|source| FileError::CreateDir {

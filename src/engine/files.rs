@@ -49,12 +49,12 @@ pub fn write(
     })?;
     let pairs = creds.file_pairs();
 
-    if let Some(active) = state.active.get(&session.id).cloned() {
+    if let Some(mut active) = state.active.get(&session.id).cloned() {
         if active.profile == session.profile {
-            refresh_in_place(paths, &active, session, &pairs)?;
-            let a = state.active.get_mut(&session.id).expect("checked above");
-            a.expiration = expiration;
-            a.refreshed_at = Utc::now();
+            refresh_in_place(paths, &mut active, session, &pairs)?;
+            active.expiration = expiration;
+            active.refreshed_at = Utc::now();
+            state.active.insert(session.id, active);
             return Ok(Written::default());
         }
         remove(state, paths, secrets, session.id)?;
@@ -123,27 +123,41 @@ pub fn write(
     Ok(written)
 }
 
+/// Replaces the values credtray wrote before. If the user deleted the section meanwhile,
+/// it is written afresh and its record replaced.
+fn refresh_file(
+    path: &std::path::Path,
+    record: &mut ini::WriteRecord,
+    pairs: &[(&str, &str)],
+) -> Result<(), EngineError> {
+    let fresh = awsfiles::edit(path, |text| {
+        match ini::update_values(text, &record.section, pairs) {
+            Ok(t) => Ok((t, None)),
+            Err(ini::IniError::MissingSection { .. }) => {
+                let (t, r) = ini::apply(text, &record.section, pairs).map_err(ini_err(path))?;
+                Ok((t, Some(r)))
+            }
+            Err(e) => Err(ini_err(path)(e)),
+        }
+    })?;
+    if let Some(r) = fresh {
+        *record = r;
+    }
+    Ok(())
+}
+
 fn refresh_in_place(
     paths: &AwsPaths,
-    active: &Active,
+    active: &mut Active,
     session: &Session,
     pairs: &[(&str, &str)],
 ) -> Result<(), EngineError> {
-    awsfiles::edit(&paths.credentials, |text| {
-        ini::update_values(text, &active.credentials.section, pairs)
-            .map(|t| (t, ()))
-            .map_err(ini_err(&paths.credentials))
-    })?;
-    awsfiles::edit(&paths.config, |text| {
-        ini::update_values(
-            text,
-            &active.config.section,
-            &[("region", session.region.as_str())],
-        )
-        .map(|t| (t, ()))
-        .map_err(ini_err(&paths.config))
-    })?;
-    Ok(())
+    refresh_file(&paths.credentials, &mut active.credentials, pairs)?;
+    refresh_file(
+        &paths.config,
+        &mut active.config,
+        &[("region", session.region.as_str())],
+    )
 }
 
 fn undo_credentials(

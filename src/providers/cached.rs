@@ -28,9 +28,20 @@ pub struct CachedProvider {
 }
 
 impl CachedProvider {
+    fn keychain(&self, source: crate::store::SecretError) -> ProviderError {
+        ProviderError::Keychain {
+            session: self.alias.clone(),
+            source,
+        }
+    }
+
     /// The cached credentials, if still good beyond the margin. A damaged item is ignored.
     pub fn cached(&self) -> Result<Option<Credentials>, ProviderError> {
-        let Some(raw) = self.secrets.get(self.session, SecretItem::SessionToken)? else {
+        let Some(raw) = self
+            .secrets
+            .get(self.session, SecretItem::SessionToken)
+            .map_err(|e| self.keychain(e))?
+        else {
             return Ok(None);
         };
         let Ok(creds) = serde_json::from_str::<Credentials>(&raw) else {
@@ -58,7 +69,8 @@ impl Provider for CachedProvider {
         let json =
             serde_json::to_string(&fresh).map_err(|e| ProviderError::Config(e.to_string()))?;
         self.secrets
-            .set(self.session, SecretItem::SessionToken, &json)?;
+            .set(self.session, SecretItem::SessionToken, &json)
+            .map_err(|e| self.keychain(e))?;
         Ok(fresh)
     }
 }

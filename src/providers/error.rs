@@ -39,9 +39,14 @@ pub enum ProviderError {
         /// The session alias.
         session: String,
     },
-    /// The keychain failed.
-    #[error(transparent)]
-    Keychain(#[from] SecretError),
+    /// The keychain failed while reading a session's secrets.
+    #[error("session '{session}': {source}")]
+    Keychain {
+        /// The session alias.
+        session: String,
+        /// What failed.
+        source: SecretError,
+    },
     /// An MFA code is needed and nobody can type it.
     #[error("session '{session}' needs an MFA code for {serial}: {hint}")]
     MfaNeeded {

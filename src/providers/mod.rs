@@ -60,8 +60,18 @@ pub fn build(
     for session in chain {
         provider = Some(match &session.kind {
             SessionKind::IamUser(user) => {
-                let akid = ctx.secrets.get(session.id, SecretItem::AccessKeyId)?;
-                let secret = ctx.secrets.get(session.id, SecretItem::SecretAccessKey)?;
+                let keychain = |source| ProviderError::Keychain {
+                    session: session.alias.clone(),
+                    source,
+                };
+                let akid = ctx
+                    .secrets
+                    .get(session.id, SecretItem::AccessKeyId)
+                    .map_err(keychain)?;
+                let secret = ctx
+                    .secrets
+                    .get(session.id, SecretItem::SecretAccessKey)
+                    .map_err(keychain)?;
                 let (Some(akid), Some(secret)) = (akid, secret) else {
                     return Err(ProviderError::MissingKeys {
                         session: session.alias.clone(),

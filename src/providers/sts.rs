@@ -13,6 +13,11 @@ use aws_smithy_http_client::tls;
 use super::{Credentials, ProviderError, StsFailure};
 use crate::model::Session;
 
+/// How long one STS request may take before it is retried.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long an STS call may take with its retries; STS answers in well under a second.
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// A factory of STS clients sharing one loaded SDK configuration.
 #[derive(Clone, Debug)]
 pub struct Sts {
@@ -38,8 +43,8 @@ impl Sts {
             .timeout_config(
                 TimeoutConfig::builder()
                     .connect_timeout(Duration::from_secs(5))
-                    .operation_attempt_timeout(Duration::from_secs(20))
-                    .operation_timeout(Duration::from_secs(60))
+                    .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                    .operation_timeout(OPERATION_TIMEOUT)
                     .build(),
             )
             .load()
@@ -126,7 +131,11 @@ where
                 _ => StsFailure::Service { code, message },
             }
         }
-        SdkError::TimeoutError(_) => StsFailure::Timeout("no response".into()),
+        SdkError::TimeoutError(_) => StsFailure::Timeout(format!(
+            "no answer within {} s per attempt, {} s in all",
+            ATTEMPT_TIMEOUT.as_secs(),
+            OPERATION_TIMEOUT.as_secs()
+        )),
         SdkError::DispatchFailure(d) => {
             let detail = chain_text(err);
             if d.is_timeout() {

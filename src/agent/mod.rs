@@ -2,6 +2,8 @@
 //! another credtray process changes the state file, seen through file-system
 //! notifications), refreshes what is due, and removes credentials that ran out.
 
+pub mod timer;
+
 use std::fs::OpenOptions;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
@@ -16,9 +18,8 @@ use crate::engine::{Engine, EngineError, Refreshed};
 use crate::providers::{MfaPrompt, NoMfaPrompt};
 use crate::store::state_file::STATE_FILE;
 
-/// The longest the agent sleeps without looking at the wall clock again, so that a
-/// suspend/resume or a clock jump delays a deadline by at most this much.
-pub const MAX_SLEEP: StdDuration = StdDuration::from_secs(60);
+/// After an error the agent tries again this long later (or when the state changes).
+pub const ERROR_PAUSE: StdDuration = StdDuration::from_secs(60);
 
 /// The file whose lock marks the running agent.
 pub const AGENT_LOCK: &str = "agent.lock";
@@ -77,18 +78,34 @@ pub async fn run(engine: Engine) -> Result<()> {
 
     let mfa: Arc<dyn MfaPrompt> = Arc::new(NoMfaPrompt::default());
     let mut holds = Holds::new();
+    let timer = timer::WallTimer::new().context("cannot create the agent's timer")?;
     let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
     loop {
-        let wait = match tick(&engine, &mfa, &mut holds).await {
-            Ok(w) => w,
+        let next = match tick(&engine, &mfa, &mut holds).await {
+            Ok(next) => next,
             Err(e) => {
-                tracing::error!("{e}; waiting for the state file to change");
-                MAX_SLEEP
+                tracing::error!("{e}; trying again in a minute, or when the state file changes");
+                Some(Utc::now() + Duration::from_std(ERROR_PAUSE).unwrap_or(Duration::minutes(1)))
+            }
+        };
+        let sleep = async {
+            match next {
+                Some(at) => match timer.sleep_until(at).await {
+                    Ok(timer::Wake::ClockChanged) => {
+                        tracing::info!("the clock changed; re-planning")
+                    }
+                    Ok(timer::Wake::Deadline) => {}
+                    Err(e) => {
+                        tracing::warn!("timer failed ({e}); sleeping a minute");
+                        tokio::time::sleep(ERROR_PAUSE).await;
+                    }
+                },
+                None => std::future::pending::<()>().await,
             }
         };
         tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
+            _ = sleep => {}
             Some(()) = changes.recv() => {
                 // Let a burst of events (write + rename) settle, then drain it.
                 tokio::time::sleep(StdDuration::from_millis(50)).await;
@@ -101,12 +118,13 @@ pub async fn run(engine: Engine) -> Result<()> {
     Ok(())
 }
 
-/// Handles whatever is due now and returns how long to sleep.
+/// Handles whatever is due now and returns the next deadline (none: sleep until the state
+/// changes).
 pub async fn tick(
     engine: &Engine,
     mfa: &Arc<dyn MfaPrompt>,
     holds: &mut Holds,
-) -> Result<StdDuration, EngineError> {
+) -> Result<Option<chrono::DateTime<Utc>>, EngineError> {
     loop {
         let state = engine.state()?;
         holds.retain(|id, _| state.active.contains_key(id));
@@ -115,10 +133,7 @@ pub async fn tick(
         let now = Utc::now();
         let due = schedule::due(&plan, now);
         if due.is_empty() {
-            let wait = schedule::next_wakeup(&plan, now)
-                .and_then(|t| (t - now).to_std().ok())
-                .unwrap_or(MAX_SLEEP);
-            return Ok(wait.min(MAX_SLEEP) + StdDuration::from_millis(5));
+            return Ok(schedule::next_wakeup(&plan, now));
         }
         for d in due {
             let Some(active) = state.active.get(&d.session) else {
@@ -136,8 +151,9 @@ pub async fn tick(
                     Ok(false) => {}
                     Err(e) => {
                         tracing::error!(session = %alias, "could not remove expired credentials: {e}");
-                        holds.insert(d.session, (active.refreshed_at, Hold::NeedsUser));
-                        return Ok(MAX_SLEEP);
+                        let at = schedule::retry_at(Utc::now(), Utc::now());
+                        holds.insert(d.session, (active.refreshed_at, Hold::RetryAt(at)));
+                        return Err(e);
                     }
                 },
                 Action::Refresh => match engine.refresh(d.session, mfa.clone()).await {

@@ -1,0 +1,510 @@
+//! A fake STS on 127.0.0.1 that answers from a script: the tests push the answers they
+//! want (an AccessDenied, a Throttling, a slow answer…) and the fake pops one per request,
+//! falling back to a success for the request's Action. It speaks the real wire format
+//! (the Query protocol: form-encoded POST in, XML out), which `tests/errors.rs` checks
+//! against the real AWS CLI.
+//!
+//! Plain std: a `TcpListener` on port 0, one thread accepting, one thread per connection
+//! (so that a delayed answer does not hold up the client's retry on a new connection).
+//! Every answer closes its connection.
+
+#![allow(dead_code)]
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Ipv4Addr, Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// The XML namespace of every STS answer.
+pub const STS_NS: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
+
+/// The expiration of every credentials the fake hands out.
+pub const FAKE_EXPIRATION: &str = "2030-01-01T00:00:00Z";
+
+/// The message real STS gives for a wrong MFA code.
+pub const WRONG_MFA_MESSAGE: &str =
+    "MultiFactorAuthentication failed with invalid MFA one time pass code. ";
+
+/// One scripted answer.
+#[derive(Clone, Debug)]
+pub struct Reply {
+    /// Wait this long before answering (to provoke the client's timeouts).
+    pub delay: Duration,
+    /// What to answer.
+    pub kind: ReplyKind,
+}
+
+/// What an answer says.
+#[derive(Clone, Debug)]
+pub enum ReplyKind {
+    /// The success answer for the request's Action.
+    Success,
+    /// An STS `ErrorResponse`.
+    Error {
+        /// HTTP status.
+        status: u16,
+        /// `Sender` or `Receiver`.
+        kind: &'static str,
+        /// The error code (`AccessDenied`, `Throttling`, …).
+        code: String,
+        /// The message.
+        message: String,
+    },
+}
+
+impl Reply {
+    /// A success for whatever was asked.
+    pub fn success() -> Reply {
+        Reply {
+            delay: Duration::ZERO,
+            kind: ReplyKind::Success,
+        }
+    }
+
+    /// An error answer as STS sends it.
+    pub fn error(status: u16, code: &str, message: &str) -> Reply {
+        Reply {
+            delay: Duration::ZERO,
+            kind: ReplyKind::Error {
+                status,
+                kind: if status >= 500 { "Receiver" } else { "Sender" },
+                code: code.to_string(),
+                message: message.to_string(),
+            },
+        }
+    }
+
+    /// AccessDenied, 403.
+    pub fn access_denied(message: &str) -> Reply {
+        Reply::error(403, "AccessDenied", message)
+    }
+
+    /// The answer to a wrong MFA code: AccessDenied, 403, with STS's own message.
+    pub fn wrong_mfa() -> Reply {
+        Reply::error(403, "AccessDenied", WRONG_MFA_MESSAGE)
+    }
+
+    /// ExpiredToken, 400.
+    pub fn expired_token() -> Reply {
+        Reply::error(
+            400,
+            "ExpiredToken",
+            "The security token included in the request is expired",
+        )
+    }
+
+    /// InvalidClientTokenId, 403.
+    pub fn invalid_client_token_id() -> Reply {
+        Reply::error(
+            403,
+            "InvalidClientTokenId",
+            "The security token included in the request is invalid.",
+        )
+    }
+
+    /// Throttling, 400 (what STS sends for its rate limit).
+    pub fn throttling() -> Reply {
+        Reply::error(400, "Throttling", "Rate exceeded")
+    }
+
+    /// The same answer, after `delay`.
+    pub fn after(mut self, delay: Duration) -> Reply {
+        self.delay = delay;
+        self
+    }
+}
+
+/// What the fake saw of one request.
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// The `Action` parameter (`GetSessionToken`, `AssumeRole`, …), or "" when none.
+    pub action: String,
+    /// Whether `TokenCode` was sent.
+    pub has_token_code: bool,
+    /// Whether `SerialNumber` was sent.
+    pub has_serial_number: bool,
+    /// Every form parameter, decoded (names and values; the tests' secrets never appear
+    /// in a form: they only sign it).
+    pub params: Vec<(String, String)>,
+    /// When it arrived, relative to the fake's start.
+    pub at: Duration,
+}
+
+impl Request {
+    /// The value of parameter NAME.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+struct Shared {
+    script: Mutex<VecDeque<Reply>>,
+    default: Mutex<Reply>,
+    requests: Mutex<Vec<Request>>,
+    started: Instant,
+    stop: AtomicBool,
+    serial: AtomicU64,
+}
+
+/// The fake STS. Stops accepting when dropped.
+pub struct FakeSts {
+    shared: Arc<Shared>,
+    port: u16,
+    acceptor: Option<thread::JoinHandle<()>>,
+}
+
+impl FakeSts {
+    /// Starts the fake on 127.0.0.1 at a free port.
+    pub fn start() -> FakeSts {
+        let listener =
+            TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind the fake STS to 127.0.0.1:0");
+        let port = listener.local_addr().expect("fake STS address").port();
+        let shared = Arc::new(Shared {
+            script: Mutex::new(VecDeque::new()),
+            default: Mutex::new(Reply::success()),
+            requests: Mutex::new(Vec::new()),
+            started: Instant::now(),
+            stop: AtomicBool::new(false),
+            serial: AtomicU64::new(0),
+        });
+        let s = shared.clone();
+        let acceptor = thread::spawn(move || {
+            for conn in listener.incoming() {
+                if s.stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(stream) = conn else { continue };
+                let s = s.clone();
+                thread::spawn(move || serve(stream, &s));
+            }
+        });
+        FakeSts {
+            shared,
+            port,
+            acceptor: Some(acceptor),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Queues answers, answered in order, one per request.
+    pub fn script(&self, replies: impl IntoIterator<Item = Reply>) {
+        self.shared.script.lock().unwrap().extend(replies);
+    }
+
+    /// The answer given once the script is used up (a success at first).
+    pub fn set_default(&self, reply: Reply) {
+        *self.shared.default.lock().unwrap() = reply;
+    }
+
+    /// Every request so far.
+    pub fn requests(&self) -> Vec<Request> {
+        self.shared.requests.lock().unwrap().clone()
+    }
+
+    /// How many requests there were with Action ACTION (any Action: None).
+    pub fn count(&self, action: Option<&str>) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| action.is_none_or(|a| r.action == a))
+            .count()
+    }
+
+    /// The requests, one line each, for failure messages.
+    pub fn describe(&self) -> String {
+        let reqs = self.requests();
+        if reqs.is_empty() {
+            return "(the fake STS received no request)".into();
+        }
+        reqs.iter()
+            .map(|r| {
+                let names: Vec<&str> = r.params.iter().map(|(k, _)| k.as_str()).collect();
+                format!(
+                    "  {:>7.3}s {} params={names:?}",
+                    r.at.as_secs_f64(),
+                    r.action
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+impl Drop for FakeSts {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        // Wake the acceptor so that it sees the flag.
+        let _ = TcpStream::connect((Ipv4Addr::LOCALHOST, self.port));
+        if let Some(h) = self.acceptor.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+fn serve(stream: TcpStream, shared: &Shared) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+    let mut reader = BufReader::new(match stream.try_clone() {
+        Ok(s) => s,
+        Err(_) => return,
+    });
+    let mut writer = stream;
+    // One request per connection: the answer says `Connection: close`.
+    let Some((method, headers, body)) = read_request(&mut reader) else {
+        return;
+    };
+    if shared.stop.load(Ordering::SeqCst) {
+        return;
+    }
+    let params = if method == "POST" {
+        parse_form(&String::from_utf8_lossy(&body))
+    } else {
+        Vec::new()
+    };
+    let _ = headers;
+    let action = params
+        .iter()
+        .find(|(k, _)| k == "Action")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let request = Request {
+        has_token_code: params.iter().any(|(k, _)| k == "TokenCode"),
+        has_serial_number: params.iter().any(|(k, _)| k == "SerialNumber"),
+        action: action.clone(),
+        params,
+        at: shared.started.elapsed(),
+    };
+    shared.requests.lock().unwrap().push(request);
+    let reply = shared
+        .script
+        .lock()
+        .unwrap()
+        .pop_front()
+        .unwrap_or_else(|| shared.default.lock().unwrap().clone());
+    if !reply.delay.is_zero() {
+        thread::sleep(reply.delay);
+    }
+    let n = shared.serial.fetch_add(1, Ordering::SeqCst);
+    let request_id = format!("c0ffee00-0000-4000-8000-{:012x}", n);
+    let (status, body) = match &reply.kind {
+        ReplyKind::Success => (200, success_body(&action, &request_id, n)),
+        ReplyKind::Error {
+            status,
+            kind,
+            code,
+            message,
+        } => (*status, error_body(kind, code, message, &request_id)),
+    };
+    let reason = match status {
+        200 => "OK",
+        400 => "Bad Request",
+        403 => "Forbidden",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        _ => "Error",
+    };
+    let head = format!(
+        "HTTP/1.1 {status} {reason}\r\nx-amzn-RequestId: {request_id}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nDate: {}\r\nConnection: close\r\n\r\n",
+        body.len(),
+        http_date(),
+    );
+    let _ = writer.write_all(head.as_bytes());
+    let _ = writer.write_all(body.as_bytes());
+    let _ = writer.flush();
+    let _ = writer.shutdown(Shutdown::Write);
+    // Drain whatever the client still sends, so that closing does not reset the connection
+    // before it read the answer.
+    let mut sink = [0u8; 1024];
+    let _ = reader
+        .get_mut()
+        .set_read_timeout(Some(Duration::from_millis(200)));
+    while matches!(reader.read(&mut sink), Ok(n) if n > 0) {}
+}
+
+/// Header names (lower-cased) and values.
+type Headers = Vec<(String, String)>;
+
+/// Reads one HTTP/1.1 request: method, headers, body.
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<(String, Headers, Vec<u8>)> {
+    let mut line = String::new();
+    if reader.read_line(&mut line).ok()? == 0 {
+        return None;
+    }
+    let method = line.split_whitespace().next()?.to_string();
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h).ok()? == 0 {
+            return None;
+        }
+        let h = h.trim_end_matches(['\r', '\n']);
+        if h.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+        }
+    }
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let mut body = Vec::new();
+    if header("transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked")) {
+        loop {
+            let mut size = String::new();
+            reader.read_line(&mut size).ok()?;
+            let size = usize::from_str_radix(size.trim().split(';').next()?.trim(), 16).ok()?;
+            if size == 0 {
+                // trailers until a blank line
+                loop {
+                    let mut t = String::new();
+                    if reader.read_line(&mut t).ok()? == 0 || t.trim().is_empty() {
+                        break;
+                    }
+                }
+                break;
+            }
+            let mut chunk = vec![0u8; size];
+            reader.read_exact(&mut chunk).ok()?;
+            body.extend_from_slice(&chunk);
+            let mut crlf = String::new();
+            reader.read_line(&mut crlf).ok()?;
+        }
+    } else if let Some(len) = header("content-length").and_then(|v| v.parse::<usize>().ok()) {
+        body.resize(len, 0);
+        reader.read_exact(&mut body).ok()?;
+    }
+    Some((method, headers, body))
+}
+
+/// Decodes an `application/x-www-form-urlencoded` body.
+pub fn parse_form(body: &str) -> Vec<(String, String)> {
+    body.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |j: usize| b.get(j).and_then(|c| (*c as char).to_digit(16));
+        match b[i] {
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b'%' if hex(i + 1).is_some() && hex(i + 2).is_some() => {
+                out.push((hex(i + 1).unwrap() * 16 + hex(i + 2).unwrap()) as u8);
+                i += 3;
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn error_body(kind: &str, code: &str, message: &str, request_id: &str) -> String {
+    format!(
+        "<ErrorResponse xmlns=\"{STS_NS}\">\n  <Error>\n    <Type>{kind}</Type>\n    <Code>{}</Code>\n    <Message>{}</Message>\n  </Error>\n  <RequestId>{request_id}</RequestId>\n</ErrorResponse>\n",
+        xml_escape(code),
+        xml_escape(message)
+    )
+}
+
+/// Fresh-looking temporary keys, distinct per answer.
+pub fn fake_keys(n: u64) -> (String, String, String) {
+    (
+        format!("ASIAFAKE{:012}", n),
+        format!("fakeSecret{:030}", n),
+        format!("FwoGZXIvYXdzEFakeSessionToken{:040}", n),
+    )
+}
+
+fn credentials_xml(n: u64) -> String {
+    let (id, secret, token) = fake_keys(n);
+    format!(
+        "<Credentials>\n      <AccessKeyId>{id}</AccessKeyId>\n      <SecretAccessKey>{secret}</SecretAccessKey>\n      <SessionToken>{token}</SessionToken>\n      <Expiration>{FAKE_EXPIRATION}</Expiration>\n    </Credentials>"
+    )
+}
+
+fn success_body(action: &str, request_id: &str, n: u64) -> String {
+    let metadata = format!(
+        "<ResponseMetadata>\n    <RequestId>{request_id}</RequestId>\n  </ResponseMetadata>"
+    );
+    match action {
+        "AssumeRole" => format!(
+            "<AssumeRoleResponse xmlns=\"{STS_NS}\">\n  <AssumeRoleResult>\n    <AssumedRoleUser>\n      <AssumedRoleId>AROAFAKEROLEID:credtray</AssumedRoleId>\n      <Arn>arn:aws:sts::123456789012:assumed-role/Fake/credtray</Arn>\n    </AssumedRoleUser>\n    {}\n    <PackedPolicySize>6</PackedPolicySize>\n  </AssumeRoleResult>\n  {metadata}\n</AssumeRoleResponse>\n",
+            credentials_xml(n)
+        ),
+        "GetCallerIdentity" => format!(
+            "<GetCallerIdentityResponse xmlns=\"{STS_NS}\">\n  <GetCallerIdentityResult>\n    <Arn>arn:aws:iam::123456789012:user/fake</Arn>\n    <UserId>AIDAFAKEUSERID</UserId>\n    <Account>123456789012</Account>\n  </GetCallerIdentityResult>\n  {metadata}\n</GetCallerIdentityResponse>\n"
+        ),
+        // GetSessionToken, and anything else
+        _ => format!(
+            "<GetSessionTokenResponse xmlns=\"{STS_NS}\">\n  <GetSessionTokenResult>\n    {}\n  </GetSessionTokenResult>\n  {metadata}\n</GetSessionTokenResponse>\n",
+            credentials_xml(n)
+        ),
+    }
+}
+
+/// The current time as an HTTP date (RFC 7231), computed without a date crate.
+fn http_date() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let (h, m, s) = (rem / 3600, (rem % 3600) / 60, rem % 60);
+    // civil_from_days (Howard Hinnant)
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    format!(
+        "{}, {:02} {} {} {:02}:{:02}:{:02} GMT",
+        WEEKDAYS[days.rem_euclid(7) as usize],
+        d,
+        MONTHS[(month - 1) as usize],
+        year,
+        h,
+        m,
+        s
+    )
+}
