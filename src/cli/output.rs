@@ -78,7 +78,12 @@ pub fn sessions_table(state: &State) -> String {
                 s.kind.name().as_str().to_string(),
                 s.profile.clone(),
                 s.region.clone(),
-                if active.is_some() { "yes" } else { "no" }.to_string(),
+                match active {
+                    Some(a) if a.expiration <= chrono::Utc::now() => "expired",
+                    Some(_) => "yes",
+                    None => "no",
+                }
+                .to_string(),
                 active
                     .map(|a| a.expiration.format("%Y-%m-%d %H:%M:%SZ").to_string())
                     .unwrap_or_else(|| "-".into()),
