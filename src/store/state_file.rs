@@ -156,6 +156,9 @@ impl StateStore {
     }
 
     /// Loads, lets `f` change the state, and saves it if it changed — all under the lock.
+    /// What `f` changed is saved even when it then fails: `f` edits the AWS files as it
+    /// goes, and the state must keep describing them (a session stopped before a later
+    /// step failed stays stopped).
     pub fn update<T, E>(&self, f: impl FnOnce(&mut State) -> Result<T, E>) -> Result<T, E>
     where
         E: From<StoreError>,
@@ -163,11 +166,11 @@ impl StateStore {
         let _guard = self.lock()?;
         let before = self.load()?;
         let mut state = before.clone();
-        let out = f(&mut state)?;
+        let out = f(&mut state);
         if state != before {
             self.save(&state)?;
         }
-        Ok(out)
+        out
     }
 }
 
@@ -239,6 +242,20 @@ mod tests {
             store.load(),
             Err(StoreError::TooNew { found: 99, .. })
         ));
+    }
+
+    #[test]
+    fn changes_made_before_a_failure_are_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = StateStore::new(tmp.path());
+        let r: Result<(), StoreError> = store.update(|s| {
+            s.add_profile("stopped-first").unwrap();
+            Err(StoreError::NoConfigDir)
+        });
+        assert!(r.is_err());
+        assert!(store.load().unwrap().has_profile("stopped-first"));
+        let untouched: Result<(), StoreError> = store.update(|_| Err(StoreError::NoConfigDir));
+        assert!(untouched.is_err());
     }
 
     #[test]
