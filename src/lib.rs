@@ -21,3 +21,4 @@ pub mod fsutil;
 pub mod model;
 pub mod providers;
 pub mod store;
+pub mod tray;

@@ -1,0 +1,785 @@
+//! The tray menu as a pure function of the state.
+//!
+//! [`build`] lays out one submenu per named profile (in `state.profiles` order, profiles
+//! without sessions included), one check item per session (`alias · kind · region`,
+//! checked when active) followed by a small submenu of that session's actions, then the
+//! global actions, `Start at login` and `Quit`. It also chooses the icon and the tooltip.
+//!
+//! A profile holding more than [`PAGE`] sessions shows the first [`PAGE`] directly and
+//! the rest in `More…` submenus of at most [`PAGE`] sessions each, placed side by side
+//! at the end of the profile's submenu (labelled with the range they hold), so that no
+//! level of the menu grows past a hundred or so entries and every session is two clicks
+//! from its profile whatever the count.
+//!
+//! Every clickable entry carries an [`ItemId`], so the renderer can map a click back to
+//! a session or an action; [`ItemId::key`] and [`ItemId::parse`] give it a string form
+//! for toolkits whose menu ids are strings (such as `muda`).
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::model::{Session, State};
+
+/// The most sessions shown at one level of a profile's submenu.
+pub const PAGE: usize = 50;
+
+/// The mark put before the name of a profile that has an active session.
+pub const ACTIVE_MARK: &str = "● ";
+
+/// The mark put before the action submenu of a session that needs the user.
+pub const ATTENTION_MARK: &str = "⚠ ";
+
+/// Stable identity of a menu entry, so the renderer can map clicks back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ItemId {
+    /// The session's check item: start it when stopped, stop it when active.
+    ToggleSession(Uuid),
+    /// Move the session to another named profile (opens a dialog).
+    ChangeProfile(Uuid),
+    /// Change the session's region (opens a dialog).
+    ChangeRegion(Uuid),
+    /// Check the session's credentials with STS.
+    TestSession(Uuid),
+    /// Remove the session (after a confirmation).
+    RemoveSession(Uuid),
+    /// Add an `iam-user` session (opens a dialog).
+    AddIamUser,
+    /// Add an `iam-role-chained` session (opens a dialog).
+    AddChainedRole,
+    /// Add, rename or remove named profiles (opens a dialog).
+    NamedProfiles,
+    /// The `Start at login` check item.
+    StartAtLogin,
+    /// Stop every active session and exit.
+    Quit,
+    /// The disabled "No sessions" placeholder of the n-th profile submenu (0-based).
+    NoSessions(usize),
+}
+
+impl ItemId {
+    /// A string form of the id, unique per entry, for toolkits with string menu ids.
+    /// [`ItemId::parse`] reverses it.
+    pub fn key(&self) -> String {
+        self.to_string()
+    }
+
+    /// Parses a string made by [`ItemId::key`]; `None` for anything else.
+    pub fn parse(key: &str) -> Option<ItemId> {
+        let simple = match key {
+            "add-iam-user" => Some(ItemId::AddIamUser),
+            "add-chained-role" => Some(ItemId::AddChainedRole),
+            "named-profiles" => Some(ItemId::NamedProfiles),
+            "start-at-login" => Some(ItemId::StartAtLogin),
+            "quit" => Some(ItemId::Quit),
+            _ => None,
+        };
+        if simple.is_some() {
+            return simple;
+        }
+        let (what, arg) = key.split_once(':')?;
+        if what == "no-sessions" {
+            return arg.parse().ok().map(ItemId::NoSessions);
+        }
+        let id = Uuid::parse_str(arg).ok()?;
+        match what {
+            "toggle" => Some(ItemId::ToggleSession(id)),
+            "change-profile" => Some(ItemId::ChangeProfile(id)),
+            "change-region" => Some(ItemId::ChangeRegion(id)),
+            "test" => Some(ItemId::TestSession(id)),
+            "remove" => Some(ItemId::RemoveSession(id)),
+            _ => None,
+        }
+    }
+
+    /// The session this entry acts on, if any.
+    pub fn session(&self) -> Option<Uuid> {
+        match *self {
+            ItemId::ToggleSession(id)
+            | ItemId::ChangeProfile(id)
+            | ItemId::ChangeRegion(id)
+            | ItemId::TestSession(id)
+            | ItemId::RemoveSession(id) => Some(id),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for ItemId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ItemId::ToggleSession(id) => write!(f, "toggle:{id}"),
+            ItemId::ChangeProfile(id) => write!(f, "change-profile:{id}"),
+            ItemId::ChangeRegion(id) => write!(f, "change-region:{id}"),
+            ItemId::TestSession(id) => write!(f, "test:{id}"),
+            ItemId::RemoveSession(id) => write!(f, "remove:{id}"),
+            ItemId::AddIamUser => f.write_str("add-iam-user"),
+            ItemId::AddChainedRole => f.write_str("add-chained-role"),
+            ItemId::NamedProfiles => f.write_str("named-profiles"),
+            ItemId::StartAtLogin => f.write_str("start-at-login"),
+            ItemId::Quit => f.write_str("quit"),
+            ItemId::NoSessions(n) => write!(f, "no-sessions:{n}"),
+        }
+    }
+}
+
+/// One entry of the menu tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    /// A submenu.
+    Submenu {
+        /// Its label.
+        label: String,
+        /// Its entries, in order.
+        children: Vec<Entry>,
+    },
+    /// A check item.
+    Check {
+        /// What a click means.
+        id: ItemId,
+        /// Its label.
+        label: String,
+        /// Whether it is checked.
+        checked: bool,
+        /// Whether it can be clicked.
+        enabled: bool,
+    },
+    /// A plain item.
+    Item {
+        /// What a click means.
+        id: ItemId,
+        /// Its label.
+        label: String,
+        /// Whether it can be clicked.
+        enabled: bool,
+    },
+    /// A separator line.
+    Separator,
+}
+
+impl Entry {
+    /// The entry's label (`""` for a separator).
+    pub fn label(&self) -> &str {
+        match self {
+            Entry::Submenu { label, .. }
+            | Entry::Check { label, .. }
+            | Entry::Item { label, .. } => label,
+            Entry::Separator => "",
+        }
+    }
+
+    /// The entry's id, for check items and plain items.
+    pub fn id(&self) -> Option<ItemId> {
+        match self {
+            Entry::Check { id, .. } | Entry::Item { id, .. } => Some(*id),
+            _ => None,
+        }
+    }
+
+    /// The entries of a submenu (empty for anything else).
+    pub fn children(&self) -> &[Entry] {
+        match self {
+            Entry::Submenu { children, .. } => children,
+            _ => &[],
+        }
+    }
+}
+
+/// Which tray icon to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IconState {
+    /// No session is active.
+    Idle,
+    /// At least one session is active.
+    Active,
+    /// Some session needs the user (an MFA code, a failed rotation, …).
+    Attention,
+}
+
+/// The whole menu, with the icon and the tooltip that go with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Menu {
+    /// The top-level entries, in order.
+    pub entries: Vec<Entry>,
+    /// The icon.
+    pub icon: IconState,
+    /// The tooltip.
+    pub tooltip: String,
+}
+
+impl Menu {
+    /// The first entry (depth first, in menu order) with this id.
+    pub fn find(&self, id: &ItemId) -> Option<&Entry> {
+        fn walk<'a>(entries: &'a [Entry], id: &ItemId) -> Option<&'a Entry> {
+            for e in entries {
+                if e.id().as_ref() == Some(id) {
+                    return Some(e);
+                }
+                if let Some(found) = walk(e.children(), id) {
+                    return Some(found);
+                }
+            }
+            None
+        }
+        walk(&self.entries, id)
+    }
+
+    /// The number of clickable entries (check items and plain items, enabled or not) at
+    /// every depth; submenus and separators are not counted.
+    pub fn count_items(&self) -> usize {
+        fn walk(entries: &[Entry]) -> usize {
+            entries
+                .iter()
+                .map(|e| match e {
+                    Entry::Submenu { children, .. } => walk(children),
+                    Entry::Check { .. } | Entry::Item { .. } => 1,
+                    Entry::Separator => 0,
+                })
+                .sum()
+        }
+        walk(&self.entries)
+    }
+}
+
+/// What the menu is built from.
+#[derive(Debug, Clone, Copy)]
+pub struct MenuInputs<'a> {
+    /// The engine's state.
+    pub state: &'a State,
+    /// The current time (for the tooltip's "next expiry").
+    pub now: DateTime<Utc>,
+    /// Sessions that need the user (MFA code wanted, rotation failed, …).
+    pub attention: &'a BTreeSet<Uuid>,
+    /// Whether credtray starts at login (the `Start at login` check).
+    pub start_at_login: bool,
+}
+
+/// Builds the menu, icon and tooltip for the given inputs.
+pub fn build(inputs: &MenuInputs) -> Menu {
+    let state = inputs.state;
+
+    // Group sessions by profile in one pass, keeping creation order within a profile.
+    let mut by_profile: HashMap<&str, Vec<&Session>> = HashMap::with_capacity(state.profiles.len());
+    for s in &state.sessions {
+        by_profile.entry(s.profile.as_str()).or_default().push(s);
+    }
+    // Profiles in the listed order, then (should the state ever hold one) any profile a
+    // session names but the list lacks, so that every session stays reachable.
+    let mut names: Vec<&str> = state.profiles.iter().map(String::as_str).collect();
+    let listed: BTreeSet<&str> = names.iter().copied().collect();
+    let mut extra = BTreeSet::new();
+    for s in &state.sessions {
+        let p = s.profile.as_str();
+        if !listed.contains(p) && extra.insert(p) {
+            names.push(p);
+        }
+    }
+
+    let mut entries = Vec::with_capacity(names.len() + 8);
+    for (index, name) in names.iter().enumerate() {
+        let sessions = by_profile.get(name).map(Vec::as_slice).unwrap_or(&[]);
+        entries.push(profile_submenu(index, name, sessions, inputs));
+    }
+
+    entries.push(Entry::Separator);
+    entries.push(item(ItemId::AddIamUser, "Add IAM user session…"));
+    entries.push(item(ItemId::AddChainedRole, "Add chained role…"));
+    entries.push(item(ItemId::NamedProfiles, "Named profiles…"));
+    entries.push(Entry::Separator);
+    entries.push(Entry::Check {
+        id: ItemId::StartAtLogin,
+        label: "Start at login".into(),
+        checked: inputs.start_at_login,
+        enabled: true,
+    });
+    entries.push(item(ItemId::Quit, "Quit"));
+
+    let active = state
+        .active
+        .keys()
+        .filter(|id| state.session(**id).is_some())
+        .count();
+    let attention = inputs
+        .attention
+        .iter()
+        .filter(|id| state.session(**id).is_some())
+        .count();
+    let icon = if attention > 0 {
+        IconState::Attention
+    } else if active > 0 {
+        IconState::Active
+    } else {
+        IconState::Idle
+    };
+    Menu {
+        entries,
+        icon,
+        tooltip: tooltip(inputs, active, attention),
+    }
+}
+
+fn item(id: ItemId, label: &str) -> Entry {
+    Entry::Item {
+        id,
+        label: label.into(),
+        enabled: true,
+    }
+}
+
+fn profile_submenu(index: usize, name: &str, sessions: &[&Session], inputs: &MenuInputs) -> Entry {
+    let state = inputs.state;
+    if sessions.is_empty() {
+        return Entry::Submenu {
+            label: name.to_string(),
+            children: vec![Entry::Item {
+                id: ItemId::NoSessions(index),
+                label: "No sessions".into(),
+                enabled: false,
+            }],
+        };
+    }
+    let has_active = sessions.iter().any(|s| state.active.contains_key(&s.id));
+    let label = if has_active {
+        format!("{ACTIVE_MARK}{name}")
+    } else {
+        name.to_string()
+    };
+
+    let (first, rest) = sessions.split_at(sessions.len().min(PAGE));
+    let pages = rest.len().div_ceil(PAGE);
+    let mut children = Vec::with_capacity(2 * first.len() + pages);
+    push_sessions(&mut children, first, inputs);
+    for (n, chunk) in rest.chunks(PAGE).enumerate() {
+        let from = PAGE * (n + 1) + 1;
+        let to = from + chunk.len() - 1;
+        let mut page = Vec::with_capacity(2 * chunk.len());
+        push_sessions(&mut page, chunk, inputs);
+        children.push(Entry::Submenu {
+            label: format!("More… ({from}–{to})"),
+            children: page,
+        });
+    }
+    Entry::Submenu { label, children }
+}
+
+fn push_sessions(out: &mut Vec<Entry>, sessions: &[&Session], inputs: &MenuInputs) {
+    for s in sessions {
+        out.push(Entry::Check {
+            id: ItemId::ToggleSession(s.id),
+            label: s.label(),
+            checked: inputs.state.active.contains_key(&s.id),
+            enabled: true,
+        });
+        let mark = if inputs.attention.contains(&s.id) {
+            ATTENTION_MARK
+        } else {
+            ""
+        };
+        out.push(Entry::Submenu {
+            label: format!("{mark}{}…", s.alias),
+            children: vec![
+                item(ItemId::ChangeProfile(s.id), "Change profile…"),
+                item(ItemId::ChangeRegion(s.id), "Change region…"),
+                item(ItemId::TestSession(s.id), "Test credentials"),
+                item(ItemId::RemoveSession(s.id), "Remove…"),
+            ],
+        });
+    }
+}
+
+fn tooltip(inputs: &MenuInputs, active: usize, attention: usize) -> String {
+    let state = inputs.state;
+    let mut t = if active == 0 {
+        "credtray — no active session".to_string()
+    } else {
+        format!("credtray — {active} active")
+    };
+    if attention > 0 {
+        let verb = if attention == 1 { "needs" } else { "need" };
+        t.push_str(&format!(" · {attention} {verb} attention"));
+    }
+    let next = state
+        .active
+        .iter()
+        .filter(|(id, _)| state.session(**id).is_some())
+        .map(|(_, a)| a.expiration)
+        .min();
+    if let Some(exp) = next {
+        let mins = (exp - inputs.now).num_minutes();
+        if mins <= 0 {
+            t.push_str(" · credentials expiring now");
+        } else {
+            t.push_str(&format!(" · next expiry in {mins} min"));
+        }
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::awsfiles::ini::WriteRecord;
+    use crate::model::{Active, IamUser, SessionKind};
+    use chrono::Duration;
+
+    fn t0() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn record(section: &str) -> WriteRecord {
+        serde_json::from_value(serde_json::json!({
+            "section": section, "created_section": true, "keys": []
+        }))
+        .unwrap()
+    }
+
+    fn session(alias: &str, profile: &str) -> Session {
+        Session {
+            id: Uuid::new_v4(),
+            alias: alias.into(),
+            profile: profile.into(),
+            region: "eu-west-1".into(),
+            kind: SessionKind::IamUser(IamUser {
+                mfa_serial: None,
+                duration_secs: 3600,
+            }),
+        }
+    }
+
+    fn activate(state: &mut State, id: Uuid, expires_in_min: i64) {
+        let profile = state.session(id).unwrap().profile.clone();
+        state.active.insert(
+            id,
+            Active {
+                profile: profile.clone(),
+                expiration: t0() + Duration::minutes(expires_in_min),
+                refreshed_at: t0(),
+                credentials: record(&profile),
+                config: record(&profile),
+                took_over: false,
+            },
+        );
+    }
+
+    fn build_with(state: &State, attention: &BTreeSet<Uuid>, start_at_login: bool) -> Menu {
+        build(&MenuInputs {
+            state,
+            now: t0(),
+            attention,
+            start_at_login,
+        })
+    }
+
+    /// Every `ToggleSession` id in the tree, in menu order.
+    fn toggles(entries: &[Entry], out: &mut Vec<Uuid>) {
+        for e in entries {
+            if let Entry::Check {
+                id: ItemId::ToggleSession(id),
+                ..
+            } = e
+            {
+                out.push(*id);
+            }
+            toggles(e.children(), out);
+        }
+    }
+
+    fn profile_submenus(menu: &Menu) -> Vec<&Entry> {
+        menu.entries
+            .iter()
+            .take_while(|e| !matches!(e, Entry::Separator))
+            .collect()
+    }
+
+    #[test]
+    fn no_sessions() {
+        let state = State::new();
+        let menu = build_with(&state, &BTreeSet::new(), false);
+        let profiles = profile_submenus(&menu);
+        assert_eq!(profiles.len(), 1);
+        assert_eq!(profiles[0].label(), "default");
+        assert_eq!(
+            profiles[0].children(),
+            &[Entry::Item {
+                id: ItemId::NoSessions(0),
+                label: "No sessions".into(),
+                enabled: false,
+            }]
+        );
+        let labels: Vec<&str> = menu.entries.iter().map(Entry::label).collect();
+        assert_eq!(
+            labels,
+            [
+                "default",
+                "",
+                "Add IAM user session…",
+                "Add chained role…",
+                "Named profiles…",
+                "",
+                "Start at login",
+                "Quit"
+            ]
+        );
+        assert_eq!(menu.icon, IconState::Idle);
+        assert_eq!(menu.tooltip, "credtray — no active session");
+        // Three "Add…"/profile actions, Start at login, Quit, and the placeholder.
+        assert_eq!(menu.count_items(), 6);
+    }
+
+    #[test]
+    fn many_profiles_keep_order_and_list_empty_ones() {
+        let mut state = State::new();
+        let names: Vec<String> = (0..30).map(|i| format!("p{:02}", 29 - i)).collect();
+        for n in &names {
+            state.add_profile(n).unwrap();
+        }
+        // Sessions only on every third profile, added in reverse order.
+        for (i, n) in names.iter().enumerate().rev().filter(|(i, _)| i % 3 == 0) {
+            state.add_session(session(&format!("s{i}"), n)).unwrap();
+        }
+        let menu = build_with(&state, &BTreeSet::new(), false);
+        let profiles = profile_submenus(&menu);
+        let labels: Vec<&str> = profiles.iter().map(|e| e.label()).collect();
+        let mut expected = vec!["default"];
+        expected.extend(names.iter().map(String::as_str));
+        assert_eq!(labels, expected);
+        for (index, p) in profiles.iter().enumerate() {
+            let Entry::Submenu { children, .. } = p else {
+                panic!("{p:?} is not a submenu");
+            };
+            let with_session = index > 0 && (index - 1) % 3 == 0;
+            if with_session {
+                assert_eq!(children.len(), 2, "{children:?}");
+                assert!(matches!(children[0], Entry::Check { checked: false, .. }));
+                let actions: Vec<&str> = children[1].children().iter().map(Entry::label).collect();
+                assert_eq!(
+                    actions,
+                    [
+                        "Change profile…",
+                        "Change region…",
+                        "Test credentials",
+                        "Remove…"
+                    ]
+                );
+            } else {
+                assert_eq!(
+                    children,
+                    &[Entry::Item {
+                        id: ItemId::NoSessions(index),
+                        label: "No sessions".into(),
+                        enabled: false,
+                    }]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn thousand_sessions_in_one_profile_are_paged() {
+        let mut state = State::new();
+        state.add_profile("big").unwrap();
+        let mut ids = Vec::new();
+        for i in 0..1000 {
+            let s = session(&format!("s{i}"), "big");
+            ids.push(s.id);
+            state.add_session(s).unwrap();
+        }
+        let menu = build_with(&state, &BTreeSet::new(), false);
+        let big = &menu.entries[1];
+        assert_eq!(big.label(), "big");
+        let children = big.children();
+        // 50 sessions (check + actions) directly, then 19 "More…" pages.
+        assert_eq!(children.len(), 2 * PAGE + 19);
+        let direct = children
+            .iter()
+            .filter(|e| matches!(e, Entry::Check { .. }))
+            .count();
+        assert_eq!(direct, PAGE);
+        let pages: Vec<&Entry> = children[2 * PAGE..].iter().collect();
+        assert_eq!(pages[0].label(), "More… (51–100)");
+        assert_eq!(pages[18].label(), "More… (951–1000)");
+        for p in &pages {
+            assert!(p.label().starts_with("More…"));
+            let checks = p
+                .children()
+                .iter()
+                .filter(|e| matches!(e, Entry::Check { .. }))
+                .count();
+            assert!(checks <= PAGE && checks > 0);
+            assert!(p.children().len() <= 2 * PAGE);
+        }
+        // Every session reachable exactly once, in creation order.
+        let mut seen = Vec::new();
+        toggles(&menu.entries, &mut seen);
+        assert_eq!(seen, ids);
+        let last = menu.find(&ItemId::ToggleSession(ids[999])).unwrap();
+        assert_eq!(last.label(), "s999 · iam-user · eu-west-1");
+        assert!(menu.find(&ItemId::RemoveSession(ids[500])).is_some());
+        // 5 items per session, 3 actions, Start at login, Quit, the empty "default".
+        assert_eq!(menu.count_items(), 5 * 1000 + 6);
+    }
+
+    #[test]
+    fn a_page_boundary_is_exact() {
+        let mut state = State::new();
+        for i in 0..PAGE {
+            state
+                .add_session(session(&format!("s{i}"), "default"))
+                .unwrap();
+        }
+        let menu = build_with(&state, &BTreeSet::new(), false);
+        assert!(menu.entries[0]
+            .children()
+            .iter()
+            .all(|e| !e.label().starts_with("More…")));
+        state.add_session(session("one-more", "default")).unwrap();
+        let menu = build_with(&state, &BTreeSet::new(), false);
+        let last = menu.entries[0].children().last().unwrap();
+        assert_eq!(last.label(), "More… (51–51)");
+        assert_eq!(
+            last.children()[0].label(),
+            "one-more · iam-user · eu-west-1"
+        );
+    }
+
+    #[test]
+    fn one_active_session_per_profile() {
+        let mut state = State::new();
+        let mut active = Vec::new();
+        let mut stopped = Vec::new();
+        for p in ["dev", "prod", "idle"] {
+            state.add_profile(p).unwrap();
+        }
+        for p in ["dev", "prod"] {
+            for i in 0..3 {
+                let s = session(&format!("{p}-{i}"), p);
+                if i == 1 {
+                    active.push(s.id);
+                } else {
+                    stopped.push(s.id);
+                }
+                state.add_session(s).unwrap();
+            }
+        }
+        state.add_session(session("idle-0", "idle")).unwrap();
+        activate(&mut state, active[0], 42);
+        activate(&mut state, active[1], 90);
+
+        let menu = build_with(&state, &BTreeSet::new(), false);
+        let labels: Vec<&str> = profile_submenus(&menu).iter().map(|e| e.label()).collect();
+        assert_eq!(labels, ["default", "● dev", "● prod", "idle"]);
+        for id in &active {
+            let e = menu.find(&ItemId::ToggleSession(*id)).unwrap();
+            assert!(matches!(e, Entry::Check { checked: true, .. }), "{e:?}");
+        }
+        for id in &stopped {
+            let e = menu.find(&ItemId::ToggleSession(*id)).unwrap();
+            assert!(matches!(e, Entry::Check { checked: false, .. }), "{e:?}");
+        }
+        assert_eq!(
+            menu.find(&ItemId::ToggleSession(active[0]))
+                .unwrap()
+                .label(),
+            "dev-1 · iam-user · eu-west-1"
+        );
+        assert_eq!(menu.icon, IconState::Active);
+        assert_eq!(menu.tooltip, "credtray — 2 active · next expiry in 42 min");
+    }
+
+    #[test]
+    fn attention_sets_the_icon() {
+        let mut state = State::new();
+        let a = session("a", "default");
+        let b = session("b", "default");
+        let (a_id, b_id) = (a.id, b.id);
+        state.add_session(a).unwrap();
+        state.add_session(b).unwrap();
+        activate(&mut state, a_id, 10);
+
+        // An id that is no session is ignored.
+        let stray: BTreeSet<Uuid> = [Uuid::new_v4()].into();
+        let menu = build_with(&state, &stray, false);
+        assert_eq!(menu.icon, IconState::Active);
+        assert!(!menu.tooltip.contains("attention"));
+
+        let attention: BTreeSet<Uuid> = [b_id].into();
+        let menu = build_with(&state, &attention, false);
+        assert_eq!(menu.icon, IconState::Attention);
+        assert_eq!(
+            menu.tooltip,
+            "credtray — 1 active · 1 needs attention · next expiry in 10 min"
+        );
+        let labels: Vec<&str> = menu.entries[0]
+            .children()
+            .iter()
+            .map(Entry::label)
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                "a · iam-user · eu-west-1",
+                "a…",
+                "b · iam-user · eu-west-1",
+                "⚠ b…"
+            ]
+        );
+
+        // Attention wins over idle too.
+        state.active.clear();
+        let menu = build_with(&state, &attention, false);
+        assert_eq!(menu.icon, IconState::Attention);
+        assert_eq!(
+            menu.tooltip,
+            "credtray — no active session · 1 needs attention"
+        );
+    }
+
+    #[test]
+    fn start_at_login_reflects_the_input_and_quit_is_last() {
+        let state = State::new();
+        for on in [false, true] {
+            let menu = build_with(&state, &BTreeSet::new(), on);
+            let e = menu.find(&ItemId::StartAtLogin).unwrap();
+            assert_eq!(
+                e,
+                &Entry::Check {
+                    id: ItemId::StartAtLogin,
+                    label: "Start at login".into(),
+                    checked: on,
+                    enabled: true,
+                }
+            );
+            assert_eq!(menu.entries.last().unwrap().id(), Some(ItemId::Quit));
+            assert_eq!(menu.entries.last().unwrap().label(), "Quit");
+        }
+    }
+
+    #[test]
+    fn keys_round_trip() {
+        let id = Uuid::new_v4();
+        let all = [
+            ItemId::ToggleSession(id),
+            ItemId::ChangeProfile(id),
+            ItemId::ChangeRegion(id),
+            ItemId::TestSession(id),
+            ItemId::RemoveSession(id),
+            ItemId::AddIamUser,
+            ItemId::AddChainedRole,
+            ItemId::NamedProfiles,
+            ItemId::StartAtLogin,
+            ItemId::Quit,
+            ItemId::NoSessions(7),
+        ];
+        let keys: BTreeSet<String> = all.iter().map(ItemId::key).collect();
+        assert_eq!(keys.len(), all.len());
+        for i in all {
+            assert_eq!(ItemId::parse(&i.key()), Some(i));
+        }
+        assert_eq!(ItemId::parse("toggle:nope"), None);
+        assert_eq!(ItemId::parse("bogus"), None);
+    }
+}
