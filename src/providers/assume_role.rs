@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use super::sts::{classify, from_sts};
+use super::sts::{answer_credentials, call_failed};
 use super::{Credentials, Provider, ProviderError, Sts};
 use crate::model::{ChainedRole, Session};
 
@@ -31,17 +31,7 @@ impl Provider for AssumeRoleProvider {
             .duration_seconds(self.role.duration_secs as i32)
             .send()
             .await
-            .map_err(|e| ProviderError::Sts {
-                session: self.session.alias.clone(),
-                operation: "AssumeRole",
-                failure: classify(&e),
-            })?;
-        out.credentials()
-            .map(from_sts)
-            .ok_or_else(|| ProviderError::Sts {
-                session: self.session.alias.clone(),
-                operation: "AssumeRole",
-                failure: super::StsFailure::Other("the answer held no credentials".into()),
-            })
+            .map_err(call_failed(&self.session.alias, "AssumeRole"))?;
+        answer_credentials(&self.session.alias, "AssumeRole", out.credentials())
     }
 }

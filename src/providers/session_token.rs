@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 
 use super::mfa::is_valid_code;
-use super::sts::{classify, from_sts};
+use super::sts::{answer_credentials, call_failed};
 use super::{Credentials, MfaPrompt, Provider, ProviderError, Sts};
 use crate::model::{IamUser, Session};
 use std::sync::Arc;
@@ -40,17 +40,10 @@ impl Provider for SessionTokenProvider {
             }
             req = req.serial_number(serial).token_code(code);
         }
-        let out = req.send().await.map_err(|e| ProviderError::Sts {
-            session: self.session.alias.clone(),
-            operation: "GetSessionToken",
-            failure: classify(&e),
-        })?;
-        out.credentials()
-            .map(from_sts)
-            .ok_or_else(|| ProviderError::Sts {
-                session: self.session.alias.clone(),
-                operation: "GetSessionToken",
-                failure: super::StsFailure::Other("the answer held no credentials".into()),
-            })
+        let out = req
+            .send()
+            .await
+            .map_err(call_failed(&self.session.alias, "GetSessionToken"))?;
+        answer_credentials(&self.session.alias, "GetSessionToken", out.credentials())
     }
 }

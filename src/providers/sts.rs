@@ -73,12 +73,37 @@ pub async fn caller_arn(
         .get_caller_identity()
         .send()
         .await
-        .map_err(|e| ProviderError::Sts {
-            session: session.alias.clone(),
-            operation: "GetCallerIdentity",
-            failure: classify(&e),
-        })?;
+        .map_err(call_failed(&session.alias, "GetCallerIdentity"))?;
     Ok(out.arn().unwrap_or("").to_string())
+}
+
+/// Maps a failed STS call of `operation` for session `alias` to a provider error.
+pub fn call_failed<'a, E, R>(
+    alias: &'a str,
+    operation: &'static str,
+) -> impl FnOnce(SdkError<E, R>) -> ProviderError + 'a
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    move |e| ProviderError::Sts {
+        session: alias.to_string(),
+        operation,
+        failure: classify(&e),
+    }
+}
+
+/// The credentials of an STS answer, or an error when it held none.
+pub fn answer_credentials(
+    alias: &str,
+    operation: &'static str,
+    credentials: Option<&aws_sdk_sts::types::Credentials>,
+) -> Result<Credentials, ProviderError> {
+    credentials.map(from_sts).ok_or_else(|| ProviderError::Sts {
+        session: alias.to_string(),
+        operation,
+        failure: StsFailure::Other("the answer held no credentials".into()),
+    })
 }
 
 /// Converts an STS response's credentials.
