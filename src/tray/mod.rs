@@ -4,4 +4,5 @@
 //! display, so it is unit-tested like the rest of the core. A renderer maps that tree onto
 //! `muda` and maps clicks back through [`menu::ItemId`].
 
+pub mod dialogs;
 pub mod menu;

@@ -1,0 +1,192 @@
+//! Native dialogs of the tray. Every function shows a dialog and returns at once; `done`
+//! runs later, on the UI thread, with the user's answer (`None`: cancelled or closed). No
+//! dialog is modal to the process: the event loop, the menu and rotation go on meanwhile.
+//!
+//! Linux: GTK 3, the toolkit `tao` runs on (`gtk.rs`). Other platforms do not have these
+//! dialogs yet: they answer `None` at once and the tray points to the CLI instead.
+//!
+//! Window titles are stable (tests find the dialogs by them): see [`titles`].
+
+use uuid::Uuid;
+
+#[cfg(target_os = "linux")]
+mod gtk;
+#[cfg(target_os = "linux")]
+pub use self::gtk::*;
+
+#[cfg(not(target_os = "linux"))]
+mod unsupported;
+#[cfg(not(target_os = "linux"))]
+pub use self::unsupported::*;
+
+/// Checks a typed value; `Err` holds the message shown under the field (OK stays disabled).
+pub type Validate = Box<dyn Fn(&str) -> Result<(), String>>;
+
+/// The window titles of the dialogs.
+pub mod titles {
+    /// The MFA code dialog.
+    pub const MFA: &str = "credtray: MFA code";
+    /// The IAM user form.
+    pub const ADD_IAM_USER: &str = "credtray: add IAM user session";
+    /// The chained role form.
+    pub const ADD_CHAINED_ROLE: &str = "credtray: add chained role";
+    /// The named profiles manager.
+    pub const PROFILES: &str = "credtray: named profiles";
+}
+
+/// Asks for a session's MFA code.
+pub struct MfaRequest {
+    /// The session's alias.
+    pub session: String,
+    /// The MFA device (ARN or serial number).
+    pub serial: String,
+}
+
+/// Asks for one line of text (a profile name, an alias).
+pub struct TextRequest {
+    /// The window title.
+    pub title: String,
+    /// What to type, one sentence.
+    pub prompt: String,
+    /// The field's initial text.
+    pub initial: String,
+    /// The label of the OK button ("Rename", "Add").
+    pub ok_label: String,
+    /// Checked on every keystroke.
+    pub validate: Validate,
+}
+
+/// Asks to pick one of a list, or (when `allow_other`) to type another value.
+pub struct ChoiceRequest {
+    /// The window title.
+    pub title: String,
+    /// What to choose, one sentence.
+    pub prompt: String,
+    /// The values offered, in order.
+    pub choices: Vec<String>,
+    /// The value selected at first.
+    pub current: String,
+    /// Whether a value not in `choices` may be typed.
+    pub allow_other: bool,
+    /// The label of the OK button.
+    pub ok_label: String,
+    /// Checked on every change.
+    pub validate: Validate,
+}
+
+/// Asks for a yes or no.
+pub struct ConfirmRequest {
+    /// The window title.
+    pub title: String,
+    /// The question, which says what will happen.
+    pub message: String,
+    /// The label of the button that goes ahead ("Remove").
+    pub ok_label: String,
+    /// Whether going ahead destroys something (the button is styled so).
+    pub destructive: bool,
+}
+
+/// What the IAM user form gives back.
+#[derive(Clone, PartialEq, Eq)]
+pub struct IamUserForm {
+    /// Alias.
+    pub alias: String,
+    /// Named profile (existing or new).
+    pub profile: String,
+    /// Region.
+    pub region: String,
+    /// Access key id (a secret: never logged).
+    pub access_key_id: String,
+    /// Secret access key (a secret: typed into a masked field, never logged).
+    pub secret_access_key: String,
+    /// MFA device ARN or serial, if any.
+    pub mfa_serial: Option<String>,
+    /// GetSessionToken duration in seconds.
+    pub duration_secs: u32,
+}
+
+impl std::fmt::Debug for IamUserForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IamUserForm")
+            .field("alias", &self.alias)
+            .field("profile", &self.profile)
+            .field("region", &self.region)
+            .field("mfa_serial", &self.mfa_serial)
+            .field("duration_secs", &self.duration_secs)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Opens the IAM user form.
+pub struct IamUserRequest {
+    /// Existing profiles, offered in a combo box that also takes a new name.
+    pub profiles: Vec<String>,
+    /// Regions offered (another may be typed).
+    pub regions: Vec<String>,
+    /// Initial profile.
+    pub profile: String,
+    /// Initial region.
+    pub region: String,
+    /// Initial duration.
+    pub duration_secs: u32,
+    /// Checks the whole form on every change; `Err` is shown and disables OK.
+    pub validate: Box<dyn Fn(&IamUserForm) -> Result<(), String>>,
+}
+
+/// What the chained role form gives back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainedRoleForm {
+    /// Alias.
+    pub alias: String,
+    /// Named profile (existing or new).
+    pub profile: String,
+    /// Region.
+    pub region: String,
+    /// The parent session.
+    pub parent: Uuid,
+    /// Role ARN.
+    pub role_arn: String,
+    /// RoleSessionName.
+    pub role_session_name: String,
+    /// ExternalId, if any.
+    pub external_id: Option<String>,
+    /// AssumeRole duration in seconds.
+    pub duration_secs: u32,
+}
+
+/// Opens the chained role form.
+pub struct ChainedRoleRequest {
+    /// Existing profiles.
+    pub profiles: Vec<String>,
+    /// Regions offered.
+    pub regions: Vec<String>,
+    /// Sessions that can be the parent: id and label.
+    pub parents: Vec<(Uuid, String)>,
+    /// Initial profile.
+    pub profile: String,
+    /// Initial region.
+    pub region: String,
+    /// Initial role session name.
+    pub role_session_name: String,
+    /// Initial duration.
+    pub duration_secs: u32,
+    /// Checks the whole form on every change.
+    pub validate: Box<dyn Fn(&ChainedRoleForm) -> Result<(), String>>,
+}
+
+/// What the user asked for in the named profiles manager.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProfileChoice {
+    /// Add a profile (the name is asked next).
+    Add,
+    /// Rename this profile (the new name is asked next).
+    Rename(String),
+    /// Remove this profile (confirmed next).
+    Remove(String),
+}
+
+/// Opens the named profiles manager.
+pub struct ProfilesRequest {
+    /// Every profile with the number of its sessions, `default` first.
+    pub profiles: Vec<(String, usize)>,
+}
