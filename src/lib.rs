@@ -14,6 +14,7 @@
 #![warn(missing_docs)]
 
 pub mod agent;
+pub mod autostart;
 pub mod awsfiles;
 pub mod cli;
 pub mod engine;

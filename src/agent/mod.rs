@@ -13,9 +13,10 @@ use chrono::{Duration, Utc};
 use notify::{RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 
+use crate::engine::events::{log_sink, Event, Sink};
 use crate::engine::schedule::{self, Action, Hold, Holds};
 use crate::engine::{Engine, EngineError, Refreshed};
-use crate::providers::{MfaPrompt, NoMfaPrompt};
+use crate::providers::{MfaPrompt, NoMfaPrompt, ProviderError};
 use crate::store::state_file::STATE_FILE;
 
 /// After an error the agent tries again this long later (or when the state changes).
@@ -25,9 +26,11 @@ pub const ERROR_PAUSE: StdDuration = StdDuration::from_secs(60);
 pub const AGENT_LOCK: &str = "agent.lock";
 
 /// Holds the single-agent lock while alive.
-struct AgentLock(#[allow(dead_code)] std::fs::File);
+pub struct AgentLock(#[allow(dead_code)] std::fs::File);
 
-fn single_instance(engine: &Engine) -> Result<AgentLock> {
+/// Takes the lock that marks the one running agent (headless or tray) of this user;
+/// `Ok(None)` when another process holds it.
+pub fn try_single_instance(engine: &Engine) -> Result<Option<AgentLock>> {
     crate::fsutil::ensure_private_dir(engine.store.dir())
         .with_context(|| format!("cannot create {}", engine.store.dir().display()))?;
     let path = engine.store.dir().join(AGENT_LOCK);
@@ -42,22 +45,32 @@ fn single_instance(engine: &Engine) -> Result<AgentLock> {
         .open(&path)
         .with_context(|| format!("cannot open {}", path.display()))?;
     match file.try_lock() {
-        Ok(()) => Ok(AgentLock(file)),
-        Err(std::fs::TryLockError::WouldBlock) => {
-            bail!(
-                "another credtray agent is already running for this user (it holds {})",
-                path.display()
-            )
-        }
+        Ok(()) => Ok(Some(AgentLock(file))),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
         Err(std::fs::TryLockError::Error(e)) => {
             Err(e).with_context(|| format!("cannot lock {}", path.display()))
         }
     }
 }
 
-/// Runs the agent until Ctrl-C or SIGTERM.
+/// Runs the headless agent until Ctrl-C or SIGTERM, logging what happens.
 pub async fn run(engine: Engine) -> Result<()> {
-    let _instance = single_instance(&engine)?;
+    let Some(_instance) = try_single_instance(&engine)? else {
+        bail!(
+            "credtray is already running for this user (the tray or `credtray agent` holds {})",
+            engine.store.dir().join(AGENT_LOCK).display()
+        );
+    };
+    serve(engine, log_sink(), shutdown_signal()).await
+}
+
+/// The agent's loop, for a caller that holds the single-instance lock: rotates until
+/// `shutdown` completes, reporting to `events`.
+pub async fn serve(
+    engine: Engine,
+    events: Sink,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<()> {
     let (tx, mut changes) = mpsc::unbounded_channel::<()>();
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
         if let Ok(ev) = res {
@@ -78,11 +91,13 @@ pub async fn run(engine: Engine) -> Result<()> {
 
     let mfa: Arc<dyn MfaPrompt> = Arc::new(NoMfaPrompt::default());
     let mut holds = Holds::new();
+    let mut failures = Failures::new();
     let timer = timer::WallTimer::new().context("cannot create the agent's timer")?;
-    let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
     loop {
-        let next = match tick(&engine, &mfa, &mut holds).await {
+        let result = tick(&engine, &mfa, &mut holds, &mut failures, &events).await;
+        events(Event::StateSeen);
+        let next = match result {
             Ok(next) => next,
             Err(e) => {
                 tracing::error!("{e}; trying again in a minute, or when the state file changes");
@@ -118,16 +133,22 @@ pub async fn run(engine: Engine) -> Result<()> {
     Ok(())
 }
 
+/// The last refresh failure of each session, so that a "stopped" event can say why.
+pub type Failures = std::collections::BTreeMap<uuid::Uuid, String>;
+
 /// Handles whatever is due now and returns the next deadline (none: sleep until the state
 /// changes).
 pub async fn tick(
     engine: &Engine,
     mfa: &Arc<dyn MfaPrompt>,
     holds: &mut Holds,
+    failures: &mut Failures,
+    events: &Sink,
 ) -> Result<Option<chrono::DateTime<Utc>>, EngineError> {
     loop {
         let state = engine.state()?;
         holds.retain(|id, _| state.active.contains_key(id));
+        failures.retain(|id, _| state.active.contains_key(id));
         let margin = Duration::seconds(state.settings.rotation_margin_secs as i64);
         let plan = schedule::plan(&state, margin, holds);
         let now = Utc::now();
@@ -146,7 +167,16 @@ pub async fn tick(
             match d.action {
                 Action::Expire => match engine.expire(d.session, now) {
                     Ok(true) => {
-                        tracing::warn!(session = %alias, profile = %active.profile, "stopped: the credentials expired before they could be refreshed; they were removed from the credentials file")
+                        let reason = match failures.remove(&d.session) {
+                            Some(why) => format!("its credentials expired and were removed from the credentials file; the last refresh failed: {why}"),
+                            None => "its credentials expired before they could be refreshed and were removed from the credentials file".to_string(),
+                        };
+                        events(Event::Stopped {
+                            session: d.session,
+                            alias,
+                            expiration: active.expiration,
+                            reason,
+                        });
                     }
                     Ok(false) => {}
                     Err(e) => {
@@ -157,18 +187,37 @@ pub async fn tick(
                     }
                 },
                 Action::Refresh => match engine.refresh(d.session, mfa.clone()).await {
-                    Ok(Refreshed::Written(exp)) => {
-                        tracing::info!(session = %alias, profile = %active.profile, expiration = %exp.to_rfc3339(), "refreshed");
+                    Ok(Refreshed::Written(expiration)) => {
+                        failures.remove(&d.session);
+                        events(Event::Refreshed {
+                            session: d.session,
+                            alias,
+                            expiration,
+                        });
                     }
                     Ok(Refreshed::Gone) => {}
                     Err(EngineError::Provider(e)) if e.needs_user() => {
-                        tracing::warn!(session = %alias, expiration = %active.expiration.to_rfc3339(), "cannot refresh by itself: {e}; the credentials will be removed when they expire");
                         holds.insert(d.session, (active.refreshed_at, Hold::NeedsUser));
+                        failures.insert(d.session, e.to_string());
+                        events(Event::NeedsUser {
+                            session: d.session,
+                            alias,
+                            expiration: active.expiration,
+                            mfa: matches!(e, ProviderError::MfaNeeded { .. }),
+                            reason: e.to_string(),
+                        });
                     }
                     Err(e) => {
                         let at = schedule::retry_at(Utc::now(), active.expiration);
-                        tracing::warn!(session = %alias, retry_at = %at.to_rfc3339(), "refresh failed: {e}");
                         holds.insert(d.session, (active.refreshed_at, Hold::RetryAt(at)));
+                        failures.insert(d.session, e.to_string());
+                        events(Event::RefreshFailed {
+                            session: d.session,
+                            alias,
+                            expiration: active.expiration,
+                            retry_at: at,
+                            reason: e.to_string(),
+                        });
                     }
                 },
             }
@@ -176,7 +225,8 @@ pub async fn tick(
     }
 }
 
-async fn shutdown_signal() {
+/// Completes at Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};

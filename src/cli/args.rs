@@ -26,6 +26,23 @@ pub enum Command {
     /// Settings.
     #[command(subcommand)]
     Settings(SettingsCommand),
+    /// Start the tray at login: on, off, or status.
+    Autostart {
+        /// What to do.
+        #[arg(value_enum)]
+        action: AutostartAction,
+    },
+}
+
+/// `credtray autostart …`
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum AutostartAction {
+    /// Start credtray at login.
+    On,
+    /// Do not start credtray at login.
+    Off,
+    /// Say whether credtray starts at login.
+    Status,
 }
 
 /// `credtray profile …`
@@ -220,6 +237,8 @@ pub enum SettingsCommand {
 /// Settings that can be changed.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum SettingKey {
-    /// Seconds before expiration at which sessions are refreshed (60–3600, default 300).
+    /// Seconds before expiration at which sessions are refreshed (10–43200, default 300).
     RotationMargin,
+    /// Whether the tray restarts at launch the sessions its Quit stopped (on|off, default on).
+    ResumeAtLaunch,
 }

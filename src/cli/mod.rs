@@ -15,11 +15,12 @@ use crate::engine::{Engine, EngineError, StartOptions};
 use crate::model::session::{ROLE_DURATION_RANGE, USER_DURATION_RANGE};
 use crate::model::{ChainedRole, IamUser, Session, SessionKind, State};
 use crate::providers::Sts;
-use crate::store::{Keychain, SecretItem, SecretStore, StateStore};
+use crate::store::{Keychain, SecretItem, StateStore};
 
 pub use args::Cli;
 use args::{
-    AddCommand, Command, EditArgs, ProfileCommand, SessionCommand, SettingKey, SettingsCommand,
+    AddCommand, AutostartAction, Command, EditArgs, ProfileCommand, SessionCommand, SettingKey,
+    SettingsCommand,
 };
 use prompt::TerminalMfa;
 
@@ -37,15 +38,32 @@ pub async fn engine() -> Result<Engine> {
 /// Runs one parsed command line.
 pub async fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        None => {
-            eprintln!("credtray: the tray applet is not part of this build; running the headless agent (Ctrl-C stops it)");
-            crate::agent::run(engine().await?).await
-        }
-        Some(Command::Agent) => crate::agent::run(engine().await?).await,
+        // The binary starts the tray itself (it needs the main thread); this is the
+        // headless fallback, for callers of the library.
+        None | Some(Command::Agent) => crate::agent::run(engine().await?).await,
         Some(Command::Profile(cmd)) => profile(cmd).await,
         Some(Command::Session(cmd)) => session(cmd).await,
         Some(Command::Settings(cmd)) => settings(cmd),
+        Some(Command::Autostart { action }) => autostart(action),
     }
+}
+
+fn autostart(action: AutostartAction) -> Result<()> {
+    match action {
+        AutostartAction::On => {
+            crate::autostart::set(true)?;
+            eprintln!("credtray will start at login.");
+        }
+        AutostartAction::Off => {
+            crate::autostart::set(false)?;
+            eprintln!("credtray will not start at login.");
+        }
+        AutostartAction::Status => {
+            let on = crate::autostart::is_enabled()?;
+            println!("{}", if on { "on" } else { "off" });
+        }
+    }
+    Ok(())
 }
 
 fn store() -> Result<StateStore> {
@@ -122,7 +140,7 @@ async fn session(cmd: SessionCommand) -> Result<()> {
             output::print_sessions(&state, json);
             Ok(())
         }
-        SessionCommand::Add(add) => add_session(add),
+        SessionCommand::Add(add) => add_session(add).await,
         SessionCommand::Edit(args) => edit_session(args).await,
         SessionCommand::Remove {
             session,
@@ -174,8 +192,9 @@ async fn session(cmd: SessionCommand) -> Result<()> {
     }
 }
 
-fn add_session(add: AddCommand) -> Result<()> {
-    let store = store()?;
+async fn add_session(add: AddCommand) -> Result<()> {
+    let engine = engine().await?;
+    let store = &engine.store;
     let id = Uuid::new_v4();
     let (common, kind, keys) = match add {
         AddCommand::IamUser {
@@ -217,28 +236,11 @@ fn add_session(add: AddCommand) -> Result<()> {
         region: common.region,
         kind,
     };
-    // Validate against the state first, so that nothing reaches the keychain for a
-    // session that would be refused.
-    let mut probe = store.load()?;
-    probe.ensure_profile(&session.profile)?;
-    probe.add_session(session.clone())?;
-    let secrets = Keychain;
-    if let Some(k) = &keys {
-        secrets.set(id, SecretItem::AccessKeyId, &k.access_key_id)?;
-        secrets.set(id, SecretItem::SecretAccessKey, &k.secret_access_key)?;
-    }
-    let created = store.update(|state| {
-        let created = state.ensure_profile(&session.profile)?;
-        state.add_session(session.clone())?;
-        Ok::<_, anyhow::Error>(created)
-    });
-    let created = match created {
-        Ok(c) => c,
-        Err(e) => {
-            let _ = secrets.delete_all(id);
-            return Err(e);
-        }
-    };
+    let created = engine.add_session(
+        &session,
+        keys.as_ref()
+            .map(|k| (k.access_key_id.as_str(), k.secret_access_key.as_str())),
+    )?;
     if created {
         eprintln!("Created named profile '{}'.", session.profile);
     }
@@ -354,7 +356,18 @@ fn settings(cmd: SettingsCommand) -> Result<()> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&state.settings)?);
             } else {
-                println!("rotation-margin  {} s", state.settings.rotation_margin_secs);
+                println!(
+                    "rotation-margin   {} s",
+                    state.settings.rotation_margin_secs
+                );
+                println!(
+                    "resume-at-launch  {}",
+                    if state.settings.resume_at_launch {
+                        "on"
+                    } else {
+                        "off"
+                    }
+                );
             }
             Ok(())
         }
@@ -370,6 +383,19 @@ fn settings(cmd: SettingsCommand) -> Result<()> {
                     Ok::<_, anyhow::Error>(())
                 })?;
                 eprintln!("rotation-margin set to {secs} s.");
+                Ok(())
+            }
+            SettingKey::ResumeAtLaunch => {
+                let on = match value.as_str() {
+                    "on" | "true" | "yes" => true,
+                    "off" | "false" | "no" => false,
+                    _ => bail!("resume-at-launch is on or off, not '{value}'"),
+                };
+                store.update(|s| {
+                    s.settings.resume_at_launch = on;
+                    Ok::<_, anyhow::Error>(())
+                })?;
+                eprintln!("resume-at-launch set to {}.", if on { "on" } else { "off" });
                 Ok(())
             }
         },

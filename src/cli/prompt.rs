@@ -85,8 +85,16 @@ impl TerminalMfa {
     }
 }
 
+#[async_trait::async_trait]
 impl MfaPrompt for TerminalMfa {
-    fn code(&self, session: &Session, serial: &str) -> Result<String, ProviderError> {
+    async fn code(&self, session: &Session, serial: &str) -> Result<String, ProviderError> {
+        // Reading the terminal blocks; the runtime moves its other tasks elsewhere meanwhile.
+        tokio::task::block_in_place(|| self.ask(session, serial))
+    }
+}
+
+impl TerminalMfa {
+    fn ask(&self, session: &Session, serial: &str) -> Result<String, ProviderError> {
         if let Some(code) = self.given.lock().ok().and_then(|g| g.clone()) {
             return Ok(code);
         }

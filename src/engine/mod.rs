@@ -2,6 +2,7 @@
 //! active credentials. It ties the model, the stores, the AWS files and the providers
 //! together. Network calls happen outside the state lock; file and state edits inside it.
 
+pub mod events;
 pub mod files;
 pub mod schedule;
 
@@ -14,7 +15,7 @@ use uuid::Uuid;
 use crate::awsfiles::{AwsPaths, FileError};
 use crate::model::{ModelError, Session, State};
 use crate::providers::{self, Credentials, MfaPrompt, ProviderContext, ProviderError, Sts};
-use crate::store::{SecretError, SecretStore, StateStore, StoreError};
+use crate::store::{SecretError, SecretItem, SecretStore, StateStore, StoreError};
 
 /// Everything that can go wrong in the engine; each message names what and says what to do.
 #[derive(Debug, thiserror::Error)]
@@ -334,6 +335,59 @@ impl Engine {
             .into_iter()
             .next()
             .map(|(_, e)| e))
+    }
+
+    /// Adds a session, storing its long-term keys (iam-user) in the keychain first; its
+    /// profile is created when missing. Validated before anything is stored, and the keys
+    /// are deleted again if the state refuses it. Returns whether the profile was created.
+    pub fn add_session(
+        &self,
+        session: &Session,
+        keys: Option<(&str, &str)>,
+    ) -> Result<bool, EngineError> {
+        let mut probe = self.state()?;
+        probe.ensure_profile(&session.profile)?;
+        probe.add_session(session.clone())?;
+        if let Some((id, secret)) = keys {
+            self.secrets.set(session.id, SecretItem::AccessKeyId, id)?;
+            self.secrets
+                .set(session.id, SecretItem::SecretAccessKey, secret)?;
+        }
+        let created = self.store.update(|state| {
+            let created = state.ensure_profile(&session.profile)?;
+            state.add_session(session.clone())?;
+            Ok::<_, EngineError>(created)
+        });
+        if created.is_err() {
+            let _ = self.secrets.delete_all(session.id);
+        }
+        created
+    }
+
+    /// Stops every active session and remembers them, so that the next launch of the tray
+    /// can start them again. Returns the sessions stopped.
+    pub fn stop_all_and_remember(&self) -> Result<Vec<Uuid>, EngineError> {
+        self.store.update(|state| {
+            let ids: Vec<Uuid> = state.active.keys().copied().collect();
+            let stopped = self.stop_many(state, &ids)?;
+            state.resume = stopped.clone();
+            Ok(stopped)
+        })
+    }
+
+    /// Takes (and clears) the sessions remembered by [`Engine::stop_all_and_remember`],
+    /// those that still exist, when the resume setting is on.
+    pub fn take_resume(&self) -> Result<Vec<Uuid>, EngineError> {
+        self.store.update(|state| {
+            let ids = std::mem::take(&mut state.resume);
+            if !state.settings.resume_at_launch {
+                return Ok(Vec::new());
+            }
+            Ok(ids
+                .into_iter()
+                .filter(|id| state.session(*id).is_some() && !state.active.contains_key(id))
+                .collect())
+        })
     }
 
     /// Removes a session (and its children when allowed): stops the active ones and

@@ -19,12 +19,15 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub struct Settings {
     /// Seconds before expiration at which a session is refreshed.
     pub rotation_margin_secs: u64,
+    /// Whether the tray restarts, at launch, the sessions its Quit stopped.
+    pub resume_at_launch: bool,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             rotation_margin_secs: 300,
+            resume_at_launch: true,
         }
     }
 }
@@ -63,6 +66,9 @@ pub struct State {
     /// Active sessions by id.
     #[serde(default)]
     pub active: BTreeMap<Uuid, Active>,
+    /// Sessions the tray's Quit stopped, to start again at the next launch.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resume: Vec<Uuid>,
 }
 
 impl Default for State {
@@ -73,6 +79,7 @@ impl Default for State {
             profiles: vec![DEFAULT_PROFILE.to_string()],
             sessions: Vec::new(),
             active: BTreeMap::new(),
+            resume: Vec::new(),
         }
     }
 }

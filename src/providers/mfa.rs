@@ -3,10 +3,12 @@
 use super::ProviderError;
 use crate::model::Session;
 
-/// Asks for an MFA code. The CLI asks on the terminal; the agent cannot ask.
+/// Asks for an MFA code. The CLI asks on the terminal, the tray in a dialog; the agent
+/// cannot ask. Asynchronous, so that waiting for the user holds no thread.
+#[async_trait::async_trait]
 pub trait MfaPrompt: Send + Sync {
     /// Returns a code for `serial`, the MFA device of `session`.
-    fn code(&self, session: &Session, serial: &str) -> Result<String, ProviderError>;
+    async fn code(&self, session: &Session, serial: &str) -> Result<String, ProviderError>;
 }
 
 /// A prompt that never has a code: rotation in the background stops there.
@@ -16,8 +18,9 @@ pub struct NoMfaPrompt {
     pub hint: String,
 }
 
+#[async_trait::async_trait]
 impl MfaPrompt for NoMfaPrompt {
-    fn code(&self, session: &Session, serial: &str) -> Result<String, ProviderError> {
+    async fn code(&self, session: &Session, serial: &str) -> Result<String, ProviderError> {
         Err(ProviderError::MfaNeeded {
             session: session.alias.clone(),
             serial: serial.to_string(),

@@ -31,7 +31,7 @@ impl Provider for SessionTokenProvider {
             .get_session_token()
             .duration_seconds(self.user.duration_secs as i32);
         if let Some(serial) = &self.user.mfa_serial {
-            let code = self.mfa.code(&self.session, serial)?;
+            let code = self.mfa.code(&self.session, serial).await?;
             let code = code.trim().to_string();
             if !is_valid_code(&code) {
                 return Err(ProviderError::BadMfaCode {
