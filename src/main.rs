@@ -11,7 +11,7 @@ fn main() -> std::process::ExitCode {
         None | Some(credtray::cli::args::Command::Agent)
     );
     let default_filter = if background {
-        "credtray=info,warn"
+        "credtray=info,warn,aws_config=error"
     } else {
         "credtray=warn,error"
     };
@@ -35,8 +35,16 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(credtray::cli::run(cli)) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+    let result = if cli.command.is_none() {
+        // The tray needs the main thread for its event loop; tokio runs beside it.
+        credtray::tray::run(runtime)
+    } else {
+        runtime
+            .block_on(credtray::cli::run(cli))
+            .map(|()| std::process::ExitCode::SUCCESS)
+    };
+    match result {
+        Ok(code) => code,
         Err(e) => {
             let mut msg = e.to_string();
             for cause in e.chain().skip(1) {

@@ -2,9 +2,11 @@
 //! together. Plain data and functions; no I/O.
 
 pub mod profile;
+pub mod region;
 pub mod session;
 pub mod state;
 
 pub use profile::{validate_profile_name, DEFAULT_PROFILE};
+pub use region::{validate_region, REGIONS};
 pub use session::{ChainedRole, IamUser, KindName, Session, SessionKind};
 pub use state::{Active, ModelError, Settings, State, SCHEMA_VERSION};

@@ -32,8 +32,11 @@ impl Sts {
                 tls::rustls_provider::CryptoMode::Ring,
             ))
             .build_https();
+        // Every client sets its session's region; a placeholder here keeps the SDK from
+        // looking one up (which would ask IMDS, and wait on it, off EC2).
         let base = aws_config::defaults(BehaviorVersion::latest())
             .no_credentials()
+            .region(Region::new(crate::model::session::DEFAULT_REGION))
             .http_client(http)
             .retry_config(
                 RetryConfig::standard()

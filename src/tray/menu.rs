@@ -45,6 +45,8 @@ pub enum ItemId {
     TestSession(Uuid),
     /// Remove the session (after a confirmation).
     RemoveSession(Uuid),
+    /// Renew a session that needs the user now (asks for an MFA code if needed).
+    Renew(Uuid),
     /// Add an `iam-user` session (opens a dialog).
     AddIamUser,
     /// Add an `iam-role-chained` session (opens a dialog).
@@ -90,6 +92,7 @@ impl ItemId {
             "change-region" => Some(ItemId::ChangeRegion(id)),
             "test" => Some(ItemId::TestSession(id)),
             "remove" => Some(ItemId::RemoveSession(id)),
+            "renew" => Some(ItemId::Renew(id)),
             _ => None,
         }
     }
@@ -101,7 +104,8 @@ impl ItemId {
             | ItemId::ChangeProfile(id)
             | ItemId::ChangeRegion(id)
             | ItemId::TestSession(id)
-            | ItemId::RemoveSession(id) => Some(id),
+            | ItemId::RemoveSession(id)
+            | ItemId::Renew(id) => Some(id),
             _ => None,
         }
     }
@@ -115,6 +119,7 @@ impl fmt::Display for ItemId {
             ItemId::ChangeRegion(id) => write!(f, "change-region:{id}"),
             ItemId::TestSession(id) => write!(f, "test:{id}"),
             ItemId::RemoveSession(id) => write!(f, "remove:{id}"),
+            ItemId::Renew(id) => write!(f, "renew:{id}"),
             ItemId::AddIamUser => f.write_str("add-iam-user"),
             ItemId::AddChainedRole => f.write_str("add-chained-role"),
             ItemId::NamedProfiles => f.write_str("named-profiles"),
@@ -372,19 +377,21 @@ fn push_sessions(out: &mut Vec<Entry>, sessions: &[&Session], inputs: &MenuInput
             checked: inputs.state.active.contains_key(&s.id),
             enabled: true,
         });
-        let mark = if inputs.attention.contains(&s.id) {
-            ATTENTION_MARK
-        } else {
-            ""
-        };
+        let needs_user = inputs.attention.contains(&s.id);
+        let mark = if needs_user { ATTENTION_MARK } else { "" };
+        let mut actions = Vec::with_capacity(5);
+        if needs_user {
+            actions.push(item(ItemId::Renew(s.id), "Renew now…"));
+        }
+        actions.extend([
+            item(ItemId::ChangeProfile(s.id), "Change profile…"),
+            item(ItemId::ChangeRegion(s.id), "Change region…"),
+            item(ItemId::TestSession(s.id), "Test credentials"),
+            item(ItemId::RemoveSession(s.id), "Remove…"),
+        ]);
         out.push(Entry::Submenu {
             label: format!("{mark}{}…", s.alias),
-            children: vec![
-                item(ItemId::ChangeProfile(s.id), "Change profile…"),
-                item(ItemId::ChangeRegion(s.id), "Change region…"),
-                item(ItemId::TestSession(s.id), "Test credentials"),
-                item(ItemId::RemoveSession(s.id), "Remove…"),
-            ],
+            children: actions,
         });
     }
 }
@@ -727,6 +734,20 @@ mod tests {
                 "⚠ b…"
             ]
         );
+        // The session that needs the user offers "Renew now…" first; the others do not.
+        let actions = |n: usize| -> Vec<String> {
+            menu.entries[0].children()[n]
+                .children()
+                .iter()
+                .map(|e| e.label().to_string())
+                .collect()
+        };
+        assert_eq!(actions(3)[0], "Renew now…");
+        assert_eq!(
+            menu.entries[0].children()[3].children()[0].id(),
+            Some(ItemId::Renew(b_id))
+        );
+        assert_eq!(actions(1)[0], "Change profile…");
 
         // Attention wins over idle too.
         state.active.clear();
@@ -767,6 +788,7 @@ mod tests {
             ItemId::ChangeRegion(id),
             ItemId::TestSession(id),
             ItemId::RemoveSession(id),
+            ItemId::Renew(id),
             ItemId::AddIamUser,
             ItemId::AddChainedRole,
             ItemId::NamedProfiles,

@@ -1,8 +1,114 @@
-//! The tray applet's adapter code. For now only the menu model: [`menu::build`] turns the
-//! engine's [`State`](crate::model::State) (plus a clock, the sessions needing the user and
-//! the "Start at login" setting) into a plain tree of entries, with no GUI crate and no
-//! display, so it is unit-tested like the rest of the core. A renderer maps that tree onto
-//! `muda` and maps clicks back through [`menu::ItemId`].
+//! The tray applet, started by `credtray` with no arguments.
+//!
+//! - [`menu`]: the menu as a pure function of the state (unit-tested, no display);
+//! - [`render`]: that model onto `muda`, in place when only marks and labels change;
+//! - [`app`]: the `tao` event loop on the main thread, the tray icon, and the glue that
+//!   runs every engine call on tokio and brings the result back as a user event;
+//! - [`dialogs`]: native dialogs (GTK 3 on Linux), never modal to the process;
+//! - [`notices`] (pure) and [`notifier`]: desktop notifications, one per session per event;
+//! - [`icons`]: the idle / active / attention icons built into the binary.
+//!
+//! The tray process is also the agent: it holds the single-instance lock and runs the same
+//! rotation loop as `credtray agent`, whose events become notifications.
 
+pub mod app;
 pub mod dialogs;
+pub mod icons;
 pub mod menu;
+pub mod notices;
+pub mod notifier;
+pub mod render;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use tao::event_loop::EventLoopBuilder;
+use tokio::sync::oneshot;
+
+use crate::engine::events::Event;
+use app::{App, Ui, UserEvent};
+
+/// Why the tray cannot show, when it cannot (then the headless agent runs instead).
+fn no_display() -> Option<String> {
+    #[cfg(target_os = "linux")]
+    {
+        let set = |v: &str| std::env::var_os(v).is_some_and(|x| !x.is_empty());
+        if !set("DISPLAY") && !set("WAYLAND_DISPLAY") {
+            return Some("no display (DISPLAY and WAYLAND_DISPLAY are unset)".into());
+        }
+        if let Err(e) = gtk::init() {
+            let display = std::env::var("DISPLAY")
+                .or_else(|_| std::env::var("WAYLAND_DISPLAY"))
+                .unwrap_or_default();
+            return Some(format!("cannot open the display '{display}' ({e})"));
+        }
+    }
+    None
+}
+
+/// Runs the tray until Quit (or SIGTERM); where there is no display, says so in one line
+/// and runs the headless agent instead.
+pub fn run(runtime: tokio::runtime::Runtime) -> Result<ExitCode> {
+    let engine = runtime.block_on(crate::cli::engine())?;
+    let Some(lock) = crate::agent::try_single_instance(&engine)? else {
+        eprintln!(
+            "credtray: credtray is already running for this user (its icon is in the tray; \
+             `credtray agent` may be running instead)"
+        );
+        return Ok(ExitCode::SUCCESS);
+    };
+    if let Some(why) = no_display() {
+        eprintln!("credtray: {why}; running the headless agent instead (Ctrl-C stops it)");
+        runtime.block_on(crate::agent::serve(
+            engine,
+            crate::engine::events::log_sink(),
+            crate::agent::shutdown_signal(),
+        ))?;
+        drop(lock);
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let mut event_loop = EventLoopBuilder::<UserEvent>::with_user_event().build();
+    let ui = Ui::new(event_loop.create_proxy());
+
+    let menu_ui = ui.clone();
+    muda::MenuEvent::set_event_handler(Some(move |e: muda::MenuEvent| {
+        menu_ui.send(UserEvent::Menu(e.id.0));
+    }));
+
+    // The agent: rotation, expiry, and the watch on the state file.
+    let (agent_stop, agent_stopped) = oneshot::channel::<()>();
+    let events_ui = ui.clone();
+    let sink: crate::engine::events::Sink = std::sync::Arc::new(move |e: Event| {
+        events_ui.send(UserEvent::Engine(e));
+    });
+    let agent_engine = engine.clone();
+    runtime.spawn(async move {
+        let stop = async {
+            let _ = agent_stopped.await;
+        };
+        if let Err(e) = crate::agent::serve(agent_engine, sink, stop).await {
+            tracing::error!("the rotation loop stopped: {e:#}");
+        }
+    });
+    // SIGTERM / Ctrl-C quit like the menu's Quit: no credentials left without rotation.
+    let signal_ui = ui.clone();
+    runtime.spawn(async move {
+        crate::agent::shutdown_signal().await;
+        signal_ui.send(UserEvent::Quit);
+    });
+
+    let mut app = App::new(engine, runtime.handle().clone(), ui, agent_stop);
+    #[cfg(any(target_os = "linux", target_os = "macos", target_os = "windows"))]
+    {
+        use tao::platform::run_return::EventLoopExtRunReturn;
+        event_loop.run_return(|event, target, flow| app.handle(event, target, flow));
+    }
+    drop(lock);
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    Ok(if app.exit_code == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

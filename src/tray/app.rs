@@ -1,0 +1,1104 @@
+//! The tray applet's UI thread: the `tao` event loop, the tray icon, the menu, dialogs and
+//! notifications. Nothing here waits on the network: every engine call runs on the tokio
+//! runtime and comes back as a [`UserEvent`] through the event loop's proxy, as do menu
+//! clicks, the agent's events, MFA questions and notification actions.
+
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use chrono::Utc;
+use tao::event::{Event as TaoEvent, StartCause};
+use tao::event_loop::{ControlFlow, EventLoopProxy, EventLoopWindowTarget};
+use tokio::sync::oneshot;
+use tray_icon::{TrayIcon, TrayIconBuilder};
+use uuid::Uuid;
+
+use super::dialogs::{self, ProfileChoice};
+use super::icons::Icons;
+use super::menu::{self, IconState, ItemId, MenuInputs};
+use super::notices::{self, Notice, Notices, ENTER_CODE_ACTION};
+use super::notifier::Notifier;
+use super::render::{Rendered, Update};
+use crate::engine::events::Event;
+use crate::engine::{Engine, EngineError, StartOptions};
+use crate::model::session::{
+    DEFAULT_REGION, DEFAULT_ROLE_DURATION, DEFAULT_ROLE_SESSION_NAME, DEFAULT_USER_DURATION,
+    ROLE_DURATION_RANGE, USER_DURATION_RANGE,
+};
+use crate::model::{
+    validate_profile_name, validate_region, ChainedRole, IamUser, Session, SessionKind, State,
+    DEFAULT_PROFILE, REGIONS,
+};
+use crate::providers::{MfaPrompt, ProviderError};
+
+/// Everything that reaches the UI thread.
+pub enum UserEvent {
+    /// A menu entry was clicked (its muda id).
+    Menu(String),
+    /// The agent reported something.
+    Engine(Event),
+    /// A start or refresh needs an MFA code: open the dialog and answer on `reply`.
+    AskMfa {
+        /// The session.
+        session: Session,
+        /// Its MFA device.
+        serial: String,
+        /// Where the code (or `None`: cancelled) goes.
+        reply: oneshot::Sender<Option<String>>,
+    },
+    /// An action started from the menu has finished.
+    Done(Outcome),
+    /// The user chose an action of a notification about a session.
+    NotificationAction(Uuid, String),
+    /// Quit was asked for (the menu's Quit, SIGTERM, Ctrl-C).
+    Quit,
+    /// The sessions were stopped for quitting: exit.
+    QuitDone(Result<usize, String>),
+}
+
+/// The result of a background action, as the UI needs it.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// The session it was about; no longer busy.
+    pub session: Option<Uuid>,
+    /// Whether the session no longer needs the user.
+    pub resolved: bool,
+    /// Whether the session now needs the user.
+    pub needs_user: bool,
+    /// What to tell the user.
+    pub notice: Option<Notice>,
+}
+
+/// Sends events to the UI thread from any thread.
+#[derive(Clone)]
+pub struct Ui(Arc<Mutex<EventLoopProxy<UserEvent>>>);
+
+impl Ui {
+    /// Wraps the event loop's proxy.
+    pub fn new(proxy: EventLoopProxy<UserEvent>) -> Ui {
+        Ui(Arc::new(Mutex::new(proxy)))
+    }
+
+    /// Sends an event; false when the loop has ended.
+    pub fn send(&self, event: UserEvent) -> bool {
+        match self.0.lock() {
+            Ok(p) => p.send_event(event).is_ok(),
+            Err(_) => false,
+        }
+    }
+}
+
+/// The tray's MFA prompt: asks the UI thread to open the dialog and waits, without
+/// holding a thread, for the answer.
+pub struct DialogMfa(pub Ui);
+
+#[async_trait::async_trait]
+impl MfaPrompt for DialogMfa {
+    async fn code(&self, session: &Session, serial: &str) -> Result<String, ProviderError> {
+        let (reply, answer) = oneshot::channel();
+        let cancelled = || ProviderError::MfaCancelled {
+            session: session.alias.clone(),
+        };
+        if !self.0.send(UserEvent::AskMfa {
+            session: session.clone(),
+            serial: serial.to_string(),
+            reply,
+        }) {
+            return Err(cancelled());
+        }
+        match answer.await {
+            Ok(Some(code)) => Ok(code),
+            _ => Err(cancelled()),
+        }
+    }
+}
+
+/// The UI thread's state.
+pub struct App {
+    engine: Engine,
+    rt: tokio::runtime::Handle,
+    ui: Ui,
+    tray: Option<TrayIcon>,
+    rendered: Option<Rendered>,
+    icons: Icons,
+    icon: IconState,
+    attention: BTreeSet<Uuid>,
+    busy: BTreeSet<Uuid>,
+    start_at_login: bool,
+    notices: Notices,
+    notifier: Notifier,
+    state_error: Option<String>,
+    quitting: bool,
+    agent_stop: Option<oneshot::Sender<()>>,
+    /// The exit code once quitting is done.
+    pub exit_code: i32,
+}
+
+impl App {
+    /// Prepares the UI state; the tray appears at [`App::init`].
+    pub fn new(
+        engine: Engine,
+        rt: tokio::runtime::Handle,
+        ui: Ui,
+        agent_stop: oneshot::Sender<()>,
+    ) -> App {
+        let on_action_ui = ui.clone();
+        let notifier = Notifier::start(Arc::new(move |session, action: &str| {
+            on_action_ui.send(UserEvent::NotificationAction(session, action.to_string()));
+        }));
+        App {
+            engine,
+            rt,
+            ui,
+            tray: None,
+            rendered: None,
+            icons: Icons::load(),
+            icon: IconState::Idle,
+            attention: BTreeSet::new(),
+            busy: BTreeSet::new(),
+            start_at_login: crate::autostart::is_enabled().unwrap_or(false),
+            notices: Notices::new(),
+            notifier,
+            state_error: None,
+            quitting: false,
+            agent_stop: Some(agent_stop),
+            exit_code: 0,
+        }
+    }
+
+    /// The event loop's handler.
+    pub fn handle(
+        &mut self,
+        event: TaoEvent<'_, UserEvent>,
+        _target: &EventLoopWindowTarget<UserEvent>,
+        flow: &mut ControlFlow,
+    ) {
+        *flow = ControlFlow::Wait;
+        match event {
+            TaoEvent::NewEvents(StartCause::Init) => self.init(),
+            TaoEvent::UserEvent(e) => self.user_event(e, flow),
+            _ => {}
+        }
+    }
+
+    fn init(&mut self) {
+        let state = self.load_state();
+        let model = self.model(state.as_ref());
+        self.icon = model.icon;
+        let rendered = match Rendered::new(model) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!("cannot build the tray menu: {e}");
+                return;
+            }
+        };
+        let tray = TrayIconBuilder::new()
+            .with_id("credtray")
+            .with_menu(Box::new(rendered.root.clone()))
+            .with_icon(self.icons.get(self.icon))
+            .with_tooltip(&rendered.model().tooltip)
+            .with_title("credtray")
+            .build();
+        match tray {
+            Ok(t) => self.tray = Some(t),
+            Err(e) => tracing::error!("cannot show the tray icon: {e}"),
+        }
+        self.rendered = Some(rendered);
+        tracing::info!("tray ready");
+        self.resume();
+    }
+
+    fn load_state(&mut self) -> Option<State> {
+        match self.engine.state() {
+            Ok(s) => {
+                self.state_error = None;
+                Some(s)
+            }
+            Err(e) => {
+                let msg = e.to_string();
+                if self.state_error.as_deref() != Some(msg.as_str()) {
+                    tracing::error!("{msg}");
+                    self.notifier
+                        .show(notices::failed(None, "read credtray's state", &msg));
+                    self.state_error = Some(msg);
+                }
+                None
+            }
+        }
+    }
+
+    fn model(&self, state: Option<&State>) -> menu::Menu {
+        let empty = State::new();
+        let mut m = menu::build(&MenuInputs {
+            state: state.unwrap_or(&empty),
+            now: Utc::now(),
+            attention: &self.attention,
+            start_at_login: self.start_at_login,
+        });
+        if state.is_none() {
+            m.icon = IconState::Attention;
+        }
+        m
+    }
+
+    /// Rebuilds the menu from the state file (a local read; no network).
+    fn refresh(&mut self) {
+        if self.rendered.is_none() {
+            return;
+        }
+        let state = self.load_state();
+        if state.is_none() {
+            // Keep showing the last good menu; the icon says something is wrong.
+            self.set_icon(IconState::Attention);
+            return;
+        }
+        if let Some(s) = &state {
+            self.attention.retain(|id| s.session(*id).is_some());
+        }
+        let model = self.model(state.as_ref());
+        let icon = model.icon;
+        let tooltip = model.tooltip.clone();
+        let Some(rendered) = self.rendered.as_mut() else {
+            return;
+        };
+        match rendered.update(model) {
+            Ok(Update::Rebuilt) => {
+                if let Some(t) = &self.tray {
+                    t.set_menu(Some(Box::new(rendered.root.clone())));
+                }
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!("cannot update the tray menu: {e}"),
+        }
+        if let Some(t) = &self.tray {
+            let _ = t.set_tooltip(Some(tooltip));
+        }
+        self.set_icon(icon);
+    }
+
+    fn set_icon(&mut self, icon: IconState) {
+        if icon == self.icon {
+            return;
+        }
+        self.icon = icon;
+        if let Some(t) = &self.tray {
+            if let Err(e) = t.set_icon(Some(self.icons.get(icon))) {
+                tracing::warn!("cannot change the tray icon: {e}");
+            }
+        }
+    }
+
+    fn user_event(&mut self, event: UserEvent, flow: &mut ControlFlow) {
+        match event {
+            UserEvent::Menu(key) => {
+                if let Some(id) = ItemId::parse(&key) {
+                    self.clicked(id);
+                }
+            }
+            UserEvent::Engine(e) => {
+                match &e {
+                    Event::NeedsUser { session, .. } | Event::RefreshFailed { session, .. } => {
+                        self.attention.insert(*session);
+                    }
+                    Event::Refreshed { session, .. } | Event::Stopped { session, .. } => {
+                        self.attention.remove(session);
+                    }
+                    Event::StateSeen => {}
+                }
+                if let Some(n) = self.notices.for_event(&e, Utc::now()) {
+                    self.notifier.show(n);
+                }
+                self.refresh();
+            }
+            UserEvent::AskMfa {
+                session,
+                serial,
+                reply,
+            } => {
+                if self.quitting {
+                    let _ = reply.send(None);
+                    return;
+                }
+                dialogs::mfa_code(
+                    dialogs::MfaRequest {
+                        session: session.alias.clone(),
+                        serial,
+                    },
+                    Box::new(move |code| {
+                        let _ = reply.send(code);
+                    }),
+                );
+            }
+            UserEvent::Done(o) => {
+                if let Some(id) = o.session {
+                    self.busy.remove(&id);
+                    if o.resolved {
+                        self.attention.remove(&id);
+                        self.notices.forget(id);
+                    }
+                    if o.needs_user {
+                        self.attention.insert(id);
+                    }
+                }
+                if let Some(n) = o.notice {
+                    self.notifier.show(n);
+                }
+                self.refresh();
+            }
+            UserEvent::NotificationAction(id, action) => {
+                if action == ENTER_CODE_ACTION || action == "default" {
+                    self.renew(id);
+                }
+            }
+            UserEvent::Quit => self.quit(),
+            UserEvent::QuitDone(result) => {
+                match result {
+                    Ok(n) => tracing::info!(
+                        "stopped {n} active session(s); they resume at the next launch"
+                    ),
+                    Err(e) => {
+                        eprintln!("credtray: could not stop every session before quitting: {e}");
+                        self.exit_code = 1;
+                    }
+                }
+                self.tray = None;
+                *flow = ControlFlow::Exit;
+            }
+        }
+    }
+
+    /// Runs `work` on the runtime and sends its outcome back.
+    fn spawn<F>(&mut self, session: Option<Uuid>, work: F)
+    where
+        F: Future<Output = Outcome> + Send + 'static,
+    {
+        if let Some(id) = session {
+            self.busy.insert(id);
+        }
+        let ui = self.ui.clone();
+        self.rt.spawn(async move {
+            let mut outcome = work.await;
+            outcome.session = outcome.session.or(session);
+            ui.send(UserEvent::Done(outcome));
+        });
+    }
+
+    fn opts(&self) -> StartOptions {
+        StartOptions {
+            take_over: false,
+            mfa: Arc::new(DialogMfa(self.ui.clone())),
+        }
+    }
+
+    fn session(&mut self, id: Uuid) -> Option<(State, Session)> {
+        let state = self.load_state()?;
+        let s = state.session(id)?.clone();
+        Some((state, s))
+    }
+
+    fn clicked(&mut self, id: ItemId) {
+        if self.quitting {
+            return;
+        }
+        if let ItemId::ToggleSession(s) = id {
+            // GTK flips the mark on click; the state decides it.
+            if let Some(r) = &self.rendered {
+                r.reset_check(&id);
+            }
+            if self.busy.contains(&s) {
+                return;
+            }
+        }
+        match id {
+            ItemId::ToggleSession(s) => self.toggle(s),
+            ItemId::Renew(s) => self.renew(s),
+            ItemId::ChangeProfile(s) => self.change_profile(s),
+            ItemId::ChangeRegion(s) => self.change_region(s),
+            ItemId::TestSession(s) => self.test(s),
+            ItemId::RemoveSession(s) => self.remove(s),
+            ItemId::AddIamUser => self.add_iam_user(),
+            ItemId::AddChainedRole => self.add_chained_role(),
+            ItemId::NamedProfiles => self.named_profiles(),
+            ItemId::StartAtLogin => self.toggle_start_at_login(),
+            ItemId::Quit => self.quit(),
+            ItemId::NoSessions(_) => {}
+        }
+    }
+
+    fn toggle(&mut self, id: Uuid) {
+        let Some((state, s)) = self.session(id) else {
+            return;
+        };
+        if state.active.contains_key(&id) {
+            let engine = self.engine.clone();
+            self.spawn(Some(id), async move {
+                let key = id.to_string();
+                match tokio::task::spawn_blocking(move || engine.stop(&key)).await {
+                    Ok(Ok(_)) => Outcome {
+                        resolved: true,
+                        ..Outcome::default()
+                    },
+                    Ok(Err(e)) => Outcome {
+                        notice: Some(notices::failed(
+                            Some(id),
+                            &format!("stop '{}'", s.alias),
+                            &e.to_string(),
+                        )),
+                        ..Outcome::default()
+                    },
+                    Err(e) => Outcome {
+                        notice: Some(notices::failed(Some(id), "stop", &e.to_string())),
+                        ..Outcome::default()
+                    },
+                }
+            });
+        } else {
+            self.start(id, s.alias);
+        }
+    }
+
+    fn start(&mut self, id: Uuid, alias: String) {
+        let engine = self.engine.clone();
+        let opts = self.opts();
+        self.spawn(Some(id), async move {
+            start_outcome(&engine, id, &alias, &opts).await
+        });
+    }
+
+    fn renew(&mut self, id: Uuid) {
+        let Some((state, s)) = self.session(id) else {
+            return;
+        };
+        if self.busy.contains(&id) {
+            return;
+        }
+        if !state.active.contains_key(&id) {
+            return self.start(id, s.alias);
+        }
+        let engine = self.engine.clone();
+        let mfa = self.opts().mfa;
+        self.spawn(Some(id), async move {
+            match engine.refresh(id, mfa).await {
+                Ok(_) => Outcome {
+                    resolved: true,
+                    ..Outcome::default()
+                },
+                Err(EngineError::Provider(ProviderError::MfaCancelled { .. })) => {
+                    Outcome::default()
+                }
+                Err(e) => Outcome {
+                    needs_user: true,
+                    notice: Some(notices::failed(
+                        Some(id),
+                        &format!("renew '{}'", s.alias),
+                        &e.to_string(),
+                    )),
+                    ..Outcome::default()
+                },
+            }
+        });
+    }
+
+    fn change_profile(&mut self, id: Uuid) {
+        let Some((state, s)) = self.session(id) else {
+            return;
+        };
+        let engine = self.engine.clone();
+        let opts = self.opts();
+        let ui = self.ui.clone();
+        let rt = self.rt.clone();
+        dialogs::choice(
+            dialogs::ChoiceRequest {
+                title: format!("credtray: profile of '{}'", s.alias),
+                prompt: format!(
+                    "Choose the named profile that session '{}' writes its credentials under, or type a new one.",
+                    s.alias
+                ),
+                choices: state.profiles.clone(),
+                current: s.profile.clone(),
+                allow_other: true,
+                ok_label: "Move".into(),
+                validate: Box::new(|p: &str| validate_profile_name(p.trim())),
+            },
+            Box::new(move |answer| {
+                let Some(profile) = answer.map(|p| p.trim().to_string()) else {
+                    return;
+                };
+                if profile == s.profile {
+                    return;
+                }
+                let mut edited = s.clone();
+                edited.profile = profile.clone();
+                spawn_outcome(&rt, &ui, Some(id), async move {
+                    let created = engine
+                        .store
+                        .update(|st| st.ensure_profile(&profile).map_err(EngineError::from));
+                    let result = match created {
+                        Ok(_) => engine.edit_session(edited, &opts).await,
+                        Err(e) => Err(e),
+                    };
+                    edit_outcome(id, &s.alias, "move", result)
+                });
+            }),
+        );
+    }
+
+    fn change_region(&mut self, id: Uuid) {
+        let Some((_, s)) = self.session(id) else {
+            return;
+        };
+        let engine = self.engine.clone();
+        let opts = self.opts();
+        let ui = self.ui.clone();
+        let rt = self.rt.clone();
+        dialogs::choice(
+            dialogs::ChoiceRequest {
+                title: format!("credtray: region of '{}'", s.alias),
+                prompt: format!(
+                    "Choose the region session '{}' writes into the config file and calls STS in.",
+                    s.alias
+                ),
+                choices: REGIONS.iter().map(|r| r.to_string()).collect(),
+                current: s.region.clone(),
+                allow_other: true,
+                ok_label: "Change".into(),
+                validate: Box::new(|r: &str| validate_region(r.trim())),
+            },
+            Box::new(move |answer| {
+                let Some(region) = answer.map(|r| r.trim().to_string()) else {
+                    return;
+                };
+                if region == s.region {
+                    return;
+                }
+                let mut edited = s.clone();
+                edited.region = region;
+                spawn_outcome(&rt, &ui, Some(id), async move {
+                    let result = engine.edit_session(edited, &opts).await;
+                    edit_outcome(id, &s.alias, "change the region of", result)
+                });
+            }),
+        );
+    }
+
+    fn test(&mut self, id: Uuid) {
+        let Some((_, s)) = self.session(id) else {
+            return;
+        };
+        let engine = self.engine.clone();
+        let mfa = self.opts().mfa;
+        self.spawn(Some(id), async move {
+            let result = engine.test(&id.to_string(), mfa).await;
+            match result {
+                Err(EngineError::Provider(ProviderError::MfaCancelled { .. })) => {
+                    Outcome::default()
+                }
+                r => Outcome {
+                    notice: Some(notices::tested(
+                        id,
+                        &s.alias,
+                        &r.map(|t| t.arn).map_err(|e| e.to_string()),
+                    )),
+                    ..Outcome::default()
+                },
+            }
+        });
+    }
+
+    fn remove(&mut self, id: Uuid) {
+        let Some((state, s)) = self.session(id) else {
+            return;
+        };
+        let children: Vec<String> = state
+            .descendants(id)
+            .iter()
+            .filter_map(|c| state.session(*c).map(|c| format!("'{}'", c.alias)))
+            .collect();
+        let mut message = format!(
+            "Remove session '{}'? Its keys and cached tokens are deleted from the keychain{}.",
+            s.alias,
+            if state.active.contains_key(&id) {
+                ", and its credentials are removed from the credentials file"
+            } else {
+                ""
+            }
+        );
+        if !children.is_empty() {
+            message.push_str(&format!(
+                " The chained roles that use it are removed too: {}.",
+                children.join(", ")
+            ));
+        }
+        let engine = self.engine.clone();
+        let ui = self.ui.clone();
+        let rt = self.rt.clone();
+        dialogs::confirm(
+            dialogs::ConfirmRequest {
+                title: format!("credtray: remove '{}'", s.alias),
+                message,
+                ok_label: "Remove".into(),
+                destructive: true,
+            },
+            Box::new(move |yes| {
+                if !yes {
+                    return;
+                }
+                spawn_outcome(&rt, &ui, Some(id), async move {
+                    let key = id.to_string();
+                    let result =
+                        tokio::task::spawn_blocking(move || engine.remove_session(&key, true))
+                            .await;
+                    match result {
+                        Ok(Ok(_)) => Outcome {
+                            resolved: true,
+                            ..Outcome::default()
+                        },
+                        Ok(Err(e)) => Outcome {
+                            notice: Some(notices::failed(
+                                Some(id),
+                                &format!("remove '{}'", s.alias),
+                                &e.to_string(),
+                            )),
+                            ..Outcome::default()
+                        },
+                        Err(e) => Outcome {
+                            notice: Some(notices::failed(Some(id), "remove", &e.to_string())),
+                            ..Outcome::default()
+                        },
+                    }
+                });
+            }),
+        );
+    }
+
+    fn add_iam_user(&mut self) {
+        let Some(state) = self.load_state() else {
+            return;
+        };
+        let snapshot = state.clone();
+        let engine = self.engine.clone();
+        let ui = self.ui.clone();
+        let rt = self.rt.clone();
+        dialogs::add_iam_user(
+            dialogs::IamUserRequest {
+                profiles: state.profiles.clone(),
+                regions: REGIONS.iter().map(|r| r.to_string()).collect(),
+                profile: DEFAULT_PROFILE.into(),
+                region: DEFAULT_REGION.into(),
+                duration_secs: DEFAULT_USER_DURATION,
+                validate: Box::new(move |f| {
+                    check_common(&snapshot, &f.alias, &f.profile, &f.region)?;
+                    check_duration(f.duration_secs, USER_DURATION_RANGE)?;
+                    check_keys(&f.access_key_id, &f.secret_access_key)
+                }),
+            },
+            Box::new(move |form| {
+                let Some(f) = form else {
+                    return;
+                };
+                let session = Session {
+                    id: Uuid::new_v4(),
+                    alias: f.alias.clone(),
+                    profile: f.profile.clone(),
+                    region: f.region.clone(),
+                    kind: SessionKind::IamUser(IamUser {
+                        mfa_serial: f.mfa_serial.clone(),
+                        duration_secs: f.duration_secs,
+                    }),
+                };
+                spawn_outcome(&rt, &ui, None, async move {
+                    let result = tokio::task::spawn_blocking(move || {
+                        engine.add_session(
+                            &session,
+                            Some((f.access_key_id.as_str(), f.secret_access_key.as_str())),
+                        )
+                    })
+                    .await;
+                    add_outcome(&f.alias, result)
+                });
+            }),
+        );
+    }
+
+    fn add_chained_role(&mut self) {
+        let Some(state) = self.load_state() else {
+            return;
+        };
+        if state.sessions.is_empty() {
+            self.notifier.show(notices::failed(
+                None,
+                "add a chained role",
+                "A chained role assumes its role with the credentials of another session: add an IAM user session first.",
+            ));
+            return;
+        }
+        let snapshot = state.clone();
+        let engine = self.engine.clone();
+        let ui = self.ui.clone();
+        let rt = self.rt.clone();
+        dialogs::add_chained_role(
+            dialogs::ChainedRoleRequest {
+                profiles: state.profiles.clone(),
+                regions: REGIONS.iter().map(|r| r.to_string()).collect(),
+                parents: state.sessions.iter().map(|s| (s.id, s.label())).collect(),
+                profile: DEFAULT_PROFILE.into(),
+                region: DEFAULT_REGION.into(),
+                role_session_name: DEFAULT_ROLE_SESSION_NAME.into(),
+                duration_secs: DEFAULT_ROLE_DURATION,
+                validate: Box::new(move |f| {
+                    check_common(&snapshot, &f.alias, &f.profile, &f.region)?;
+                    check_duration(f.duration_secs, ROLE_DURATION_RANGE)?;
+                    if !f.role_arn.starts_with("arn:") || !f.role_arn.contains(":role/") {
+                        return Err("Type the role's ARN (arn:aws:iam::ACCOUNT:role/NAME)".into());
+                    }
+                    if f.role_session_name.is_empty() {
+                        return Err("Type a role session name".into());
+                    }
+                    Ok(())
+                }),
+            },
+            Box::new(move |form| {
+                let Some(f) = form else {
+                    return;
+                };
+                let session = Session {
+                    id: Uuid::new_v4(),
+                    alias: f.alias.clone(),
+                    profile: f.profile.clone(),
+                    region: f.region.clone(),
+                    kind: SessionKind::IamRoleChained(ChainedRole {
+                        parent: f.parent,
+                        role_arn: f.role_arn.clone(),
+                        role_session_name: f.role_session_name.clone(),
+                        external_id: f.external_id.clone(),
+                        duration_secs: f.duration_secs,
+                    }),
+                };
+                spawn_outcome(&rt, &ui, None, async move {
+                    let result =
+                        tokio::task::spawn_blocking(move || engine.add_session(&session, None))
+                            .await;
+                    add_outcome(&f.alias, result)
+                });
+            }),
+        );
+    }
+
+    fn named_profiles(&mut self) {
+        let Some(state) = self.load_state() else {
+            return;
+        };
+        let profiles = state
+            .profiles
+            .iter()
+            .map(|p| (p.clone(), state.sessions_on(p).count()))
+            .collect();
+        let engine = self.engine.clone();
+        let opts = self.opts();
+        let ui = self.ui.clone();
+        let rt = self.rt.clone();
+        dialogs::named_profiles(
+            dialogs::ProfilesRequest { profiles },
+            Box::new(move |choice| match choice {
+                None => {}
+                Some(ProfileChoice::Add) => {
+                    let taken = state.profiles.clone();
+                    dialogs::text(
+                        dialogs::TextRequest {
+                            title: "credtray: add named profile".into(),
+                            prompt: "Name of the new profile (a section of the AWS credentials and config files):".into(),
+                            initial: String::new(),
+                            ok_label: "Add".into(),
+                            validate: Box::new(move |n: &str| {
+                                let n = n.trim();
+                                validate_profile_name(n)?;
+                                if taken.iter().any(|p| p == n) {
+                                    return Err(format!("a named profile '{n}' already exists"));
+                                }
+                                Ok(())
+                            }),
+                        },
+                        Box::new(move |name| {
+                            let Some(name) = name.map(|n| n.trim().to_string()) else {
+                                return;
+                            };
+                            spawn_outcome(&rt, &ui, None, async move {
+                                let r = engine
+                                    .store
+                                    .update(|st| st.add_profile(&name).map_err(EngineError::from));
+                                simple_outcome(&format!("add profile '{name}'"), r)
+                            });
+                        }),
+                    );
+                }
+                Some(ProfileChoice::Rename(old)) => {
+                    let taken = state.profiles.clone();
+                    let old2 = old.clone();
+                    dialogs::text(
+                        dialogs::TextRequest {
+                            title: format!("credtray: rename profile '{old}'"),
+                            prompt: format!("New name of profile '{old}' (its active sessions restart under it):"),
+                            initial: old.clone(),
+                            ok_label: "Rename".into(),
+                            validate: Box::new(move |n: &str| {
+                                let n = n.trim();
+                                validate_profile_name(n)?;
+                                if n != old2 && taken.iter().any(|p| p == n) {
+                                    return Err(format!("a named profile '{n}' already exists"));
+                                }
+                                Ok(())
+                            }),
+                        },
+                        Box::new(move |name| {
+                            let Some(new) = name.map(|n| n.trim().to_string()) else {
+                                return;
+                            };
+                            if new == old {
+                                return;
+                            }
+                            spawn_outcome(&rt, &ui, None, async move {
+                                let r = engine.rename_profile(&old, &new, &opts).await;
+                                restart_outcome(&format!("rename profile '{old}'"), r)
+                            });
+                        }),
+                    );
+                }
+                Some(ProfileChoice::Remove(name)) => {
+                    let n = state.sessions_on(&name).count();
+                    dialogs::confirm(
+                        dialogs::ConfirmRequest {
+                            title: format!("credtray: remove profile '{name}'"),
+                            message: if n == 0 {
+                                format!("Remove the named profile '{name}'?")
+                            } else {
+                                format!("Remove the named profile '{name}'? Its {n} session(s) move to 'default'; active ones restart there.")
+                            },
+                            ok_label: "Remove".into(),
+                            destructive: true,
+                        },
+                        Box::new(move |yes| {
+                            if !yes {
+                                return;
+                            }
+                            spawn_outcome(&rt, &ui, None, async move {
+                                let r = engine.remove_profile(&name, &opts).await;
+                                restart_outcome(&format!("remove profile '{name}'"), r)
+                            });
+                        }),
+                    );
+                }
+            }),
+        );
+    }
+
+    fn toggle_start_at_login(&mut self) {
+        let want = !self.start_at_login;
+        match crate::autostart::set(want) {
+            Ok(()) => self.start_at_login = want,
+            Err(e) => self.notifier.show(notices::failed(
+                None,
+                if want {
+                    "turn on start at login"
+                } else {
+                    "turn off start at login"
+                },
+                &e.to_string(),
+            )),
+        }
+        // Re-read it: the file is the truth.
+        if let Ok(on) = crate::autostart::is_enabled() {
+            self.start_at_login = on;
+        }
+        self.refresh();
+        // The item's mark may already match the model while GTK flipped it.
+        if let Some(r) = &self.rendered {
+            r.reset_check(&ItemId::StartAtLogin);
+        }
+    }
+
+    /// Starts the sessions the last Quit stopped.
+    fn resume(&mut self) {
+        let engine = self.engine.clone();
+        let opts = self.opts();
+        let ui = self.ui.clone();
+        self.rt.spawn(async move {
+            let ids = match tokio::task::spawn_blocking({
+                let engine = engine.clone();
+                move || engine.take_resume()
+            })
+            .await
+            {
+                Ok(Ok(ids)) => ids,
+                Ok(Err(e)) => {
+                    tracing::error!("cannot read the sessions to resume: {e}");
+                    return;
+                }
+                Err(_) => return,
+            };
+            for id in ids {
+                let alias = engine
+                    .state()
+                    .ok()
+                    .and_then(|s| s.session(id).map(|s| s.alias.clone()))
+                    .unwrap_or_default();
+                tracing::info!(session = %alias, "resuming");
+                let mut o = start_outcome(&engine, id, &alias, &opts).await;
+                o.session = Some(id);
+                ui.send(UserEvent::Done(o));
+            }
+        });
+    }
+
+    fn quit(&mut self) {
+        if self.quitting {
+            return;
+        }
+        self.quitting = true;
+        if let Some(stop) = self.agent_stop.take() {
+            let _ = stop.send(());
+        }
+        let engine = self.engine.clone();
+        let ui = self.ui.clone();
+        self.rt.spawn(async move {
+            let r = tokio::task::spawn_blocking(move || engine.stop_all_and_remember()).await;
+            let r = match r {
+                Ok(Ok(ids)) => Ok(ids.len()),
+                Ok(Err(e)) => Err(e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            ui.send(UserEvent::QuitDone(r));
+        });
+    }
+}
+
+fn spawn_outcome<F>(rt: &tokio::runtime::Handle, ui: &Ui, session: Option<Uuid>, work: F)
+where
+    F: Future<Output = Outcome> + Send + 'static,
+{
+    let ui = ui.clone();
+    rt.spawn(async move {
+        let mut o = work.await;
+        o.session = o.session.or(session);
+        ui.send(UserEvent::Done(o));
+    });
+}
+
+async fn start_outcome(engine: &Engine, id: Uuid, alias: &str, opts: &StartOptions) -> Outcome {
+    match engine.start(&id.to_string(), opts).await {
+        Ok(_) => Outcome {
+            resolved: true,
+            ..Outcome::default()
+        },
+        // The user cancelled the MFA dialog: the session stays stopped, nothing to say.
+        Err(EngineError::Provider(ProviderError::MfaCancelled { .. })) => Outcome::default(),
+        Err(e) => Outcome {
+            needs_user: true,
+            notice: Some(notices::could_not_start(id, alias, &e.to_string())),
+            ..Outcome::default()
+        },
+    }
+}
+
+fn edit_outcome(
+    id: Uuid,
+    alias: &str,
+    what: &str,
+    result: Result<Option<EngineError>, EngineError>,
+) -> Outcome {
+    match result {
+        Ok(None) => Outcome::default(),
+        Ok(Some(e)) => Outcome {
+            needs_user: true,
+            notice: Some(notices::could_not_start(
+                id,
+                alias,
+                &format!("it was stopped to apply the change and could not restart: {e}"),
+            )),
+            ..Outcome::default()
+        },
+        Err(e) => Outcome {
+            notice: Some(notices::failed(
+                Some(id),
+                &format!("{what} '{alias}'"),
+                &e.to_string(),
+            )),
+            ..Outcome::default()
+        },
+    }
+}
+
+fn add_outcome(
+    alias: &str,
+    result: Result<Result<bool, EngineError>, tokio::task::JoinError>,
+) -> Outcome {
+    let r = match result {
+        Ok(r) => r.map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    match r {
+        Ok(_) => Outcome::default(),
+        Err(e) => Outcome {
+            notice: Some(notices::failed(None, &format!("add session '{alias}'"), &e)),
+            ..Outcome::default()
+        },
+    }
+}
+
+fn simple_outcome<T>(what: &str, result: Result<T, EngineError>) -> Outcome {
+    match result {
+        Ok(_) => Outcome::default(),
+        Err(e) => Outcome {
+            notice: Some(notices::failed(None, what, &e.to_string())),
+            ..Outcome::default()
+        },
+    }
+}
+
+fn restart_outcome(what: &str, result: Result<Vec<(Uuid, EngineError)>, EngineError>) -> Outcome {
+    match result {
+        Ok(failures) if failures.is_empty() => Outcome::default(),
+        Ok(failures) => {
+            let list: Vec<String> = failures.iter().map(|(_, e)| e.to_string()).collect();
+            Outcome {
+                notice: Some(notices::failed(
+                    None,
+                    &format!("restart every session after this change ({what})"),
+                    &list.join("; "),
+                )),
+                ..Outcome::default()
+            }
+        }
+        Err(e) => Outcome {
+            notice: Some(notices::failed(None, what, &e.to_string())),
+            ..Outcome::default()
+        },
+    }
+}
+
+fn check_common(state: &State, alias: &str, profile: &str, region: &str) -> Result<(), String> {
+    if alias.is_empty() {
+        return Err("Type an alias".into());
+    }
+    state.check_alias(alias, None).map_err(|e| e.to_string())?;
+    validate_profile_name(profile)?;
+    validate_region(region)
+}
+
+fn check_duration(secs: u32, (lo, hi): (u32, u32)) -> Result<(), String> {
+    if (lo..=hi).contains(&secs) {
+        Ok(())
+    } else {
+        Err(format!("The duration is between {lo} and {hi} seconds"))
+    }
+}
+
+fn check_keys(id: &str, secret: &str) -> Result<(), String> {
+    if id.is_empty() || id.chars().any(|c| !c.is_ascii_alphanumeric()) {
+        return Err("The access key ID is letters and digits (AKIA…)".into());
+    }
+    if secret.is_empty() || secret.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("Type the secret access key (no spaces)".into());
+    }
+    Ok(())
+}

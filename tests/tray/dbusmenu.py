@@ -1,0 +1,116 @@
+#!/usr/bin/python3
+"""Reads and clicks the menu a process exports through com.canonical.dbusmenu.
+
+Usage (with Debian's /usr/bin/python3 and python3-dbus, on the process's session bus):
+  dbusmenu.py layout PID          print the menu tree as JSON
+  dbusmenu.py click PID LABEL...  click the entry reached by this path of labels
+
+The menu is found by the process id: the bus connection that belongs to PID and an object
+under it implementing com.canonical.dbusmenu (libayatana-appindicator exports one even with
+no tray host). Labels are given and printed without GTK's mnemonic underscores.
+"""
+import json
+import re
+import sys
+import xml.etree.ElementTree as ET
+
+import dbus
+
+IFACE = "com.canonical.dbusmenu"
+
+
+def plain(label):
+    return re.sub(r"_(.)", r"\1", label)
+
+
+def find_menu(bus, pid):
+    dbus_obj = bus.get_object("org.freedesktop.DBus", "/org/freedesktop/DBus")
+    dbus_iface = dbus.Interface(dbus_obj, "org.freedesktop.DBus")
+    for name in dbus_iface.ListNames():
+        if not name.startswith(":"):
+            continue
+        try:
+            if int(dbus_iface.GetConnectionUnixProcessID(name)) != pid:
+                continue
+        except dbus.DBusException:
+            continue
+        path = search(bus, name, "/", 0)
+        if path:
+            return name, path
+    return None
+
+
+def search(bus, name, path, depth):
+    if depth > 8:
+        return None
+    try:
+        xml = bus.get_object(name, path, introspect=False).Introspect(
+            dbus_interface="org.freedesktop.DBus.Introspectable")
+    except dbus.DBusException:
+        return None
+    root = ET.fromstring(str(xml))
+    if any(i.get("name") == IFACE for i in root.findall("interface")):
+        return path
+    for node in root.findall("node"):
+        child = node.get("name")
+        found = search(bus, name, path.rstrip("/") + "/" + child, depth + 1)
+        if found:
+            return found
+    return None
+
+
+def convert(item):
+    ident, props, children = item
+    out = {
+        "id": int(ident),
+        "label": plain(str(props.get("label", ""))),
+        "type": str(props.get("type", "standard")),
+        "enabled": bool(props.get("enabled", True)),
+        "visible": bool(props.get("visible", True)),
+    }
+    if "toggle-type" in props:
+        out["toggle_type"] = str(props["toggle-type"])
+        out["toggle_state"] = int(props.get("toggle-state", 0))
+    if props.get("children-display") == "submenu" or children:
+        out["children"] = [convert(c) for c in children]
+    return out
+
+
+def layout(bus, pid):
+    found = find_menu(bus, pid)
+    if not found:
+        return None, None, None
+    name, path = found
+    menu = dbus.Interface(bus.get_object(name, path, introspect=False), IFACE)
+    revision, root = menu.GetLayout(0, -1, dbus.Array([], signature="s"))
+    return menu, int(revision), convert(root)
+
+
+def main():
+    cmd, pid = sys.argv[1], int(sys.argv[2])
+    bus = dbus.SessionBus()
+    menu, revision, root = layout(bus, pid)
+    if root is None:
+        print(json.dumps({"error": f"no dbusmenu exported by pid {pid}"}))
+        return 3
+    if cmd == "layout":
+        print(json.dumps({"revision": revision, "root": root}))
+        return 0
+    if cmd == "click":
+        node = root
+        for label in sys.argv[3:]:
+            kids = [c for c in node.get("children", []) if c["visible"] and c["label"] == label]
+            if len(kids) != 1:
+                have = [c["label"] for c in node.get("children", [])]
+                print(json.dumps({"error": f"{len(kids)} entries labelled {label!r}; have {have}"}))
+                return 4
+            node = kids[0]
+        menu.Event(dbus.Int32(node["id"]), "clicked", dbus.Int32(0), dbus.UInt32(0))
+        print(json.dumps({"clicked": node["id"]}))
+        return 0
+    print(json.dumps({"error": f"unknown command {cmd}"}))
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
