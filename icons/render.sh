@@ -3,7 +3,7 @@
 #   16, 22 px : small/credtray-<state>-<N>.svg (hand-pixelled, grid-aligned)
 #   24 px     : the 22 px design centred on a 24 px canvas (1 px transparent border)
 #   32..64 px : credtray-<state>.svg (vector master, 32-unit grid)
-#   credtray.png (256 px app icon): credtray-idle.svg
+#   credtray.png (256 px app icon): credtray-app.svg (the idle glyph, finished for large sizes)
 # Needs rsvg-convert (Debian/Ubuntu package: librsvg2-bin). The PNGs are committed,
 # so building credtray never needs this script.
 set -euo pipefail
@@ -34,4 +34,4 @@ for state in idle active attention; do
         render "credtray-$state.svg" "$size" "credtray-$state-$size.png"
     done
 done
-render credtray-idle.svg 256 credtray.png
+render credtray-app.svg 256 credtray.png

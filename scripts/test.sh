@@ -26,4 +26,4 @@ step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets -- -D warnings
 
 step "cargo test --all-targets $*"
-exec scripts/with-keyring.sh cargo test --all-targets "$@" </dev/null
+exec scripts/with-keyring.sh scripts/with-desktop.sh cargo test --all-targets "$@" </dev/null

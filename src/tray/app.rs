@@ -262,7 +262,10 @@ impl App {
         let Some(rendered) = self.rendered.as_mut() else {
             return;
         };
-        match rendered.update(model) {
+        let t = std::time::Instant::now();
+        let update = rendered.update(model);
+        tracing::debug!(?update, took = ?t.elapsed(), "menu refreshed");
+        match update {
             Ok(Update::Rebuilt) => {
                 if let Some(t) = &self.tray {
                     t.set_menu(Some(Box::new(rendered.root.clone())));

@@ -2,20 +2,59 @@
 //!
 //! A change that keeps the menu's shape (the same entries with the same ids in the same
 //! places: a start, a stop, a rotation) is applied in place, by setting only the labels,
-//! check marks and enabled flags that differ; anything else (a session or profile added,
-//! removed or moved) builds a new `muda` menu. Menu ids are [`ItemId::key`] strings, so a
+//! check marks and enabled flags that differ, and replacing only the submenus whose label
+//! changed (a profile marked active); anything else (a session or profile added, removed
+//! or moved) builds a new `muda` menu. Menu ids are [`ItemId::key`] strings, so a
 //! click maps back with [`ItemId::parse`].
 
 use muda::{CheckMenuItem, IsMenuItem, MenuItem, PredefinedMenuItem, Submenu};
 
 use super::menu::{Entry, ItemId, Menu};
 
-/// A `muda` handle for one entry, in the depth-first order of the model.
-enum Handle {
-    Submenu(Submenu),
+/// The `muda` item of one entry, with those of its children.
+enum Node {
+    Submenu(Submenu, Vec<Node>),
     Check(CheckMenuItem),
     Item(MenuItem),
-    Separator,
+    Separator(PredefinedMenuItem),
+}
+
+impl Node {
+    fn item(&self) -> &dyn IsMenuItem {
+        match self {
+            Node::Submenu(s, _) => s,
+            Node::Check(c) => c,
+            Node::Item(i) => i,
+            Node::Separator(p) => p,
+        }
+    }
+}
+
+/// The menu or submenu that holds a level of entries.
+#[derive(Clone, Copy)]
+enum Parent<'a> {
+    Root(&'a muda::Menu),
+    Sub(&'a Submenu),
+}
+
+impl Parent<'_> {
+    fn replace(
+        &self,
+        old: &dyn IsMenuItem,
+        new: &dyn IsMenuItem,
+        at: usize,
+    ) -> Result<(), muda::Error> {
+        match self {
+            Parent::Root(m) => {
+                m.remove(old)?;
+                m.insert(new, at)
+            }
+            Parent::Sub(s) => {
+                s.remove(old)?;
+                s.insert(new, at)
+            }
+        }
+    }
 }
 
 /// The `muda` menu currently shown and the model it shows.
@@ -23,7 +62,7 @@ pub struct Rendered {
     /// The root, to hand to the tray icon.
     pub root: muda::Menu,
     model: Menu,
-    handles: Vec<Handle>,
+    nodes: Vec<Node>,
 }
 
 /// What [`Rendered::update`] did.
@@ -31,7 +70,8 @@ pub struct Rendered {
 pub enum Update {
     /// The model was the same: nothing changed.
     Unchanged,
-    /// Labels, marks or flags were changed in place.
+    /// Marks, flags and labels were changed in place (a relabelled submenu is replaced by
+    /// a new one at the same place: `muda` cannot relabel a submenu on GTK).
     InPlace,
     /// A new root menu was built (the tray icon must be given it).
     Rebuilt,
@@ -41,16 +81,13 @@ impl Rendered {
     /// Builds the `muda` menu for `model`.
     pub fn new(model: Menu) -> Result<Rendered, muda::Error> {
         let root = muda::Menu::new();
-        let mut handles = Vec::new();
+        let mut nodes = Vec::with_capacity(model.entries.len());
         for e in &model.entries {
-            let h = build(e, &mut handles)?;
-            root.append(h.as_ref())?;
+            let n = build(e)?;
+            root.append(n.item())?;
+            nodes.push(n);
         }
-        Ok(Rendered {
-            root,
-            model,
-            handles,
-        })
+        Ok(Rendered { root, model, nodes })
     }
 
     /// The model shown.
@@ -63,48 +100,16 @@ impl Rendered {
         if model == self.model {
             return Ok(Update::Unchanged);
         }
-        let old = flatten(&self.model.entries);
-        let new = flatten(&model.entries);
-        let same_shape =
-            old.len() == new.len() && old.iter().zip(&new).all(|(a, b)| same_slot(a, b));
-        if !same_shape {
+        if !same_shape(&self.model.entries, &model.entries) {
             *self = Rendered::new(model)?;
             return Ok(Update::Rebuilt);
         }
-        for ((a, b), h) in old.iter().zip(&new).zip(&self.handles) {
-            if a == b {
-                continue;
-            }
-            match (b, h) {
-                (Entry::Submenu { label, .. }, Handle::Submenu(s)) => {
-                    if a.label() != label {
-                        s.set_text(label);
-                    }
-                }
-                (
-                    Entry::Check {
-                        label,
-                        checked,
-                        enabled,
-                        ..
-                    },
-                    Handle::Check(c),
-                ) => {
-                    if a.label() != label {
-                        c.set_text(label);
-                    }
-                    c.set_checked(*checked);
-                    c.set_enabled(*enabled);
-                }
-                (Entry::Item { label, enabled, .. }, Handle::Item(i)) => {
-                    if a.label() != label {
-                        i.set_text(label);
-                    }
-                    i.set_enabled(*enabled);
-                }
-                _ => {}
-            }
-        }
+        patch(
+            Parent::Root(&self.root),
+            &self.model.entries,
+            &model.entries,
+            &mut self.nodes,
+        )?;
         self.model = model;
         Ok(Update::InPlace)
     }
@@ -112,98 +117,117 @@ impl Rendered {
     /// Puts a check item back to the state the model says (GTK flips it on click, before
     /// the click has done anything).
     pub fn reset_check(&self, id: &ItemId) {
-        let flat = flatten(&self.model.entries);
-        for (e, h) in flat.iter().zip(&self.handles) {
-            if let (
-                Entry::Check {
-                    id: eid, checked, ..
-                },
-                Handle::Check(c),
-            ) = (e, h)
-            {
-                if eid == id {
-                    c.set_checked(*checked);
+        fn walk(entries: &[Entry], nodes: &[Node], id: &ItemId) {
+            for (e, n) in entries.iter().zip(nodes) {
+                match (e, n) {
+                    (
+                        Entry::Check {
+                            id: eid, checked, ..
+                        },
+                        Node::Check(c),
+                    ) if eid == id => c.set_checked(*checked),
+                    (Entry::Submenu { children, .. }, Node::Submenu(_, kids)) => {
+                        walk(children, kids, id)
+                    }
+                    _ => {}
                 }
             }
         }
+        walk(&self.model.entries, &self.nodes, id);
     }
 }
 
-/// Entries depth first, parents before their children (the order [`build`] pushes
-/// handles in).
-fn flatten(entries: &[Entry]) -> Vec<&Entry> {
-    fn walk<'a>(entries: &'a [Entry], out: &mut Vec<&'a Entry>) {
-        for e in entries {
-            out.push(e);
-            walk(e.children(), out);
+/// Whether two levels have the same entries in the same places: same kinds and ids, and
+/// submenus of the same shape.
+fn same_shape(a: &[Entry], b: &[Entry]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(x, y)| match (x, y) {
+            (Entry::Submenu { children: p, .. }, Entry::Submenu { children: q, .. }) => {
+                same_shape(p, q)
+            }
+            (Entry::Check { id: p, .. }, Entry::Check { id: q, .. }) => p == q,
+            (Entry::Item { id: p, .. }, Entry::Item { id: q, .. }) => p == q,
+            (Entry::Separator, Entry::Separator) => true,
+            _ => false,
+        })
+}
+
+/// Applies the differences between two levels of the same shape.
+fn patch(
+    parent: Parent<'_>,
+    old: &[Entry],
+    new: &[Entry],
+    nodes: &mut [Node],
+) -> Result<(), muda::Error> {
+    for (at, ((a, b), node)) in old.iter().zip(new).zip(nodes.iter_mut()).enumerate() {
+        if a == b {
+            continue;
+        }
+        match (b, &mut *node) {
+            (Entry::Submenu { label, children }, Node::Submenu(sub, kids)) => {
+                if a.label() != label {
+                    let fresh = build(b)?;
+                    parent.replace(sub, fresh.item(), at)?;
+                    *node = fresh;
+                } else {
+                    let sub = sub.clone();
+                    patch(Parent::Sub(&sub), a.children(), children, kids)?;
+                }
+            }
+            (
+                Entry::Check {
+                    label,
+                    checked,
+                    enabled,
+                    ..
+                },
+                Node::Check(c),
+            ) => {
+                if a.label() != label {
+                    c.set_text(label);
+                }
+                c.set_checked(*checked);
+                c.set_enabled(*enabled);
+            }
+            (Entry::Item { label, enabled, .. }, Node::Item(i)) => {
+                if a.label() != label {
+                    i.set_text(label);
+                }
+                i.set_enabled(*enabled);
+            }
+            _ => {}
         }
     }
-    let mut out = Vec::new();
-    walk(entries, &mut out);
-    out
+    Ok(())
 }
 
-/// Whether two entries occupy the same slot: same kind, same id, same number of children.
-fn same_slot(a: &Entry, b: &Entry) -> bool {
-    match (a, b) {
-        (Entry::Submenu { children: x, .. }, Entry::Submenu { children: y, .. }) => {
-            x.len() == y.len()
-        }
-        (Entry::Check { id: x, .. }, Entry::Check { id: y, .. }) => x == y,
-        (Entry::Item { id: x, .. }, Entry::Item { id: y, .. }) => x == y,
-        (Entry::Separator, Entry::Separator) => true,
-        _ => false,
-    }
-}
-
-/// An owned `muda` item of any kind, to append to a parent.
-enum Built {
-    Submenu(Submenu),
-    Check(CheckMenuItem),
-    Item(MenuItem),
-    Separator(PredefinedMenuItem),
-}
-
-impl Built {
-    fn as_ref(&self) -> &dyn IsMenuItem {
-        match self {
-            Built::Submenu(s) => s,
-            Built::Check(c) => c,
-            Built::Item(i) => i,
-            Built::Separator(p) => p,
-        }
-    }
-}
-
-fn build(entry: &Entry, handles: &mut Vec<Handle>) -> Result<Built, muda::Error> {
+fn build(entry: &Entry) -> Result<Node, muda::Error> {
     Ok(match entry {
         Entry::Submenu { label, children } => {
             let sub = Submenu::new(label, true);
-            handles.push(Handle::Submenu(sub.clone()));
+            let mut kids = Vec::with_capacity(children.len());
             for c in children {
-                let built = build(c, handles)?;
-                sub.append(built.as_ref())?;
+                let n = build(c)?;
+                sub.append(n.item())?;
+                kids.push(n);
             }
-            Built::Submenu(sub)
+            Node::Submenu(sub, kids)
         }
         Entry::Check {
             id,
             label,
             checked,
             enabled,
-        } => {
-            let c = CheckMenuItem::with_id(id.key(), label, *enabled, *checked, None);
-            handles.push(Handle::Check(c.clone()));
-            Built::Check(c)
-        }
+        } => Node::Check(CheckMenuItem::with_id(
+            id.key(),
+            label,
+            *enabled,
+            *checked,
+            None,
+        )),
         Entry::Item { id, label, enabled } => {
-            let i = MenuItem::with_id(id.key(), label, *enabled, None);
-            handles.push(Handle::Item(i.clone()));
-            Built::Item(i)
+            Node::Item(MenuItem::with_id(id.key(), label, *enabled, None))
         }
-        Entry::Separator => {
-            handles.push(Handle::Separator);
-            Built::Separator(PredefinedMenuItem::separator())
-        }
+        Entry::Separator => Node::Separator(PredefinedMenuItem::separator()),
     })
 }

@@ -487,8 +487,23 @@ impl Sandbox {
     /// XDG_RUNTIME_DIR passed through; HOME, CREDTRAY_CONFIG_DIR, the AWS files and the STS
     /// endpoint of this sandbox; the instance metadata service disabled; no RUST_LOG.
     pub fn credtray(&self, args: &[&str]) -> Cmd<'_> {
+        let mut command = self.credtray_command();
+        command.args(args);
+        Cmd {
+            command,
+            display: format!("credtray {}", args.join(" ")),
+            stdin: None,
+            recorder: &self.transcript,
+            is_credtray: true,
+            timeout: COMMAND_TIMEOUT,
+        }
+    }
+
+    /// The `credtray` binary as a [`Command`] with this sandbox's environment (see
+    /// [`Sandbox::credtray`]), for processes a test keeps running in the background.
+    pub fn credtray_command(&self) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_credtray"));
-        command.args(args).env_clear();
+        command.env_clear();
         for var in ["PATH", "DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR"] {
             if let Some(v) = std::env::var_os(var) {
                 command.env(var, v);
@@ -501,14 +516,7 @@ impl Sandbox {
             .env("AWS_CONFIG_FILE", &self.aws_config)
             .env("AWS_ENDPOINT_URL_STS", &self.moto_url)
             .env("AWS_EC2_METADATA_DISABLED", "true");
-        Cmd {
-            command,
-            display: format!("credtray {}", args.join(" ")),
-            stdin: None,
-            recorder: &self.transcript,
-            is_credtray: true,
-            timeout: COMMAND_TIMEOUT,
-        }
+        command
     }
 
     /// The AWS CLI of the venv, on this sandbox's files, against moto in us-east-1, JSON

@@ -105,7 +105,7 @@ def main():
                 print(json.dumps({"error": f"{len(kids)} entries labelled {label!r}; have {have}"}))
                 return 4
             node = kids[0]
-        menu.Event(dbus.Int32(node["id"]), "clicked", dbus.Int32(0), dbus.UInt32(0))
+        menu.Event(dbus.Int32(node["id"]), "clicked", dbus.Int32(0, variant_level=1), dbus.UInt32(0))
         print(json.dumps({"clicked": node["id"]}))
         return 0
     print(json.dumps({"error": f"unknown command {cmd}"}))

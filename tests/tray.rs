@@ -1,0 +1,691 @@
+//! The tray applet end to end: `credtray` (no arguments) under Xvfb with a real session
+//! bus, gnome-keyring, dunst and trayer (`scripts/with-desktop.sh` inside
+//! `scripts/with-keyring.sh`), against moto. The menu is read and clicked through
+//! `com.canonical.dbusmenu` (tests/tray/dbusmenu.py, Debian's python3-dbus), dialogs are
+//! typed into with xdotool, notifications are read from dunst's log, and what a user would
+//! see is saved as screenshots under `target/artifacts/`.
+//!
+//! The tests share one display, tray and notification daemon, so they take turns
+//! ([`DESKTOP`]): a dialog's keyboard focus or a notification's position is never another
+//! test's.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::Value;
+
+/// One test at a time on the shared desktop.
+static DESKTOP: Mutex<()> = Mutex::new(());
+static TRAY_N: AtomicUsize = AtomicUsize::new(0);
+
+fn desktop() -> MutexGuard<'static, ()> {
+    let guard = DESKTOP.lock().unwrap_or_else(|p| p.into_inner());
+    for var in ["DISPLAY", "CREDTRAY_TEST_NOTIFICATIONS"] {
+        assert!(
+            std::env::var_os(var).is_some_and(|v| !v.is_empty()),
+            "{var} is not set: the tray tests run inside scripts/with-desktop.sh (scripts/test.sh does that)"
+        );
+    }
+    require_keychain();
+    guard
+}
+
+/// Where screenshots go: `<target>/artifacts/`.
+fn artifacts() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let dir = target.join("artifacts");
+    fs::create_dir_all(&dir).expect("create target/artifacts");
+    dir
+}
+
+fn screenshot(name: &str) -> PathBuf {
+    let path = artifacts().join(format!("{name}.png"));
+    let out = Command::new("import")
+        .args(["-window", "root"])
+        .arg(&path)
+        .output()
+        .expect("run import (imagemagick)");
+    assert!(
+        out.status.success(),
+        "import failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    path
+}
+
+fn xdotool(args: &[&str]) -> String {
+    let out = Command::new("xdotool")
+        .args(args)
+        .output()
+        .expect("run xdotool");
+    assert!(
+        out.status.success(),
+        "xdotool {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The id of the first visible window whose title matches `name` (a regex), waiting up to
+/// `timeout`.
+fn wait_window(name: &str, timeout: Duration) -> String {
+    let mut found = String::new();
+    let ok = wait_until(timeout, || {
+        let out = Command::new("xdotool")
+            .args(["search", "--onlyvisible", "--name", name])
+            .output()
+            .expect("run xdotool");
+        found = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string();
+        !found.is_empty()
+    });
+    assert!(
+        ok,
+        "no window titled like {name:?} appeared within {timeout:?}"
+    );
+    found
+}
+
+fn window_gone(name: &str) -> bool {
+    let out = Command::new("xdotool")
+        .args(["search", "--onlyvisible", "--name", name])
+        .output()
+        .expect("run xdotool");
+    String::from_utf8_lossy(&out.stdout).trim().is_empty()
+}
+
+/// Focuses a window (there is no window manager) and types into it.
+fn type_into(window: &str, text: &str) {
+    xdotool(&["windowfocus", "--sync", window]);
+    xdotool(&["type", "--delay", "40", text]);
+}
+
+fn key(window: &str, keys: &str) {
+    xdotool(&["windowfocus", "--sync", window]);
+    xdotool(&["key", "--clearmodifiers", keys]);
+}
+
+/// Every notification dunst has shown in this run.
+fn notifications() -> Vec<Value> {
+    let path = std::env::var("CREDTRAY_TEST_NOTIFICATIONS").expect("CREDTRAY_TEST_NOTIFICATIONS");
+    fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+fn notifications_about(text: &str) -> Vec<Value> {
+    notifications()
+        .into_iter()
+        .filter(|n| {
+            n["summary"].as_str().unwrap_or("").contains(text)
+                || n["body"].as_str().unwrap_or("").contains(text)
+        })
+        .collect()
+}
+
+/// A name no other test (or earlier run) uses, so that notifications can be told apart.
+fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", &uuid_like()[..8])
+}
+
+fn uuid_like() -> String {
+    let (id, _) = unique_keys();
+    id.to_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .rev()
+        .collect()
+}
+
+/// `credtray` with no arguments (the tray) in the background; killed when dropped.
+struct Tray {
+    child: Option<Child>,
+    pid: u32,
+    log: PathBuf,
+}
+
+impl Tray {
+    /// Starts the tray and waits for its menu on the bus.
+    fn start(sb: &Sandbox) -> Tray {
+        let n = TRAY_N.fetch_add(1, Ordering::SeqCst);
+        let log = sb.root().join(format!("tray-{n}.log"));
+        let file = fs::File::create(&log).expect("tray log");
+        let mut command = sb.credtray_command();
+        let child = command
+            .env("DISPLAY", std::env::var_os("DISPLAY").unwrap_or_default())
+            .env("NO_AT_BRIDGE", "1")
+            .env("CREDTRAY_LOG", "credtray=debug,warn")
+            .stdin(Stdio::null())
+            .stdout(file.try_clone().unwrap())
+            .stderr(file)
+            .spawn()
+            .expect("run credtray");
+        let pid = child.id();
+        let tray = Tray {
+            child: Some(child),
+            pid,
+            log,
+        };
+        let mut last = String::new();
+        let ready = wait_until(Duration::from_secs(20), || match tray.try_layout() {
+            Ok(_) => true,
+            Err(e) => {
+                last = e;
+                false
+            }
+        });
+        assert!(
+            ready,
+            "the tray's menu did not appear on the bus within 20 s ({last}):\n{}",
+            tray.log()
+        );
+        tray
+    }
+
+    fn log(&self) -> String {
+        fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn dbusmenu(&self, args: &[&str]) -> Result<Value, String> {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tray/dbusmenu.py");
+        let out = Command::new("/usr/bin/python3")
+            .arg(script)
+            .args(args)
+            .output()
+            .map_err(|e| format!("cannot run /usr/bin/python3 (install python3-dbus): {e}"))?;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let v: Value = serde_json::from_str(stdout.trim()).map_err(|_| {
+            format!(
+                "dbusmenu.py said: {stdout}{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })?;
+        if let Some(e) = v.get("error") {
+            return Err(e.to_string());
+        }
+        Ok(v)
+    }
+
+    fn try_layout(&self) -> Result<Value, String> {
+        Ok(self
+            .dbusmenu(&["layout", &self.pid.to_string()])?
+            .get("root")
+            .cloned()
+            .unwrap_or(Value::Null))
+    }
+
+    /// The menu, as the tray host reads it.
+    #[track_caller]
+    fn layout(&self) -> Value {
+        self.try_layout()
+            .unwrap_or_else(|e| panic!("cannot read the menu: {e}\n{}", self.log()))
+    }
+
+    /// Clicks the entry at this path of labels.
+    #[track_caller]
+    fn click(&self, path: &[&str]) {
+        let mut args = vec!["click".to_string(), self.pid.to_string()];
+        args.extend(path.iter().map(|s| s.to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        if let Err(e) = self.dbusmenu(&args) {
+            panic!(
+                "cannot click {path:?}: {e}\nmenu: {:#}\n{}",
+                self.layout(),
+                self.log()
+            );
+        }
+    }
+
+    /// Waits until the menu satisfies `f`; returns it.
+    #[track_caller]
+    fn wait_menu(&self, what: &str, timeout: Duration, f: impl Fn(&Value) -> bool) -> Value {
+        let mut last = Value::Null;
+        let ok = wait_until(timeout, || {
+            last = self.try_layout().unwrap_or(Value::Null);
+            f(&last)
+        });
+        assert!(
+            ok,
+            "the menu never showed {what} within {timeout:?}:\n{last:#}\n{}",
+            self.log()
+        );
+        last
+    }
+
+    fn running(&mut self) -> bool {
+        matches!(self.child.as_mut().map(|c| c.try_wait()), Some(Ok(None)))
+    }
+
+    /// Waits up to `timeout` for the process to exit by itself.
+    #[track_caller]
+    fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
+        let mut child = self.child.take().expect("tray still owned");
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = child.try_wait().expect("wait for the tray") {
+                let log = self.log();
+                assert!(!log.contains("panicked"), "the tray panicked:\n{log}");
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("the tray did not exit within {timeout:?}:\n{}", self.log());
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn terminate(&mut self) -> ExitStatus {
+        let pid = self.pid.to_string();
+        let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(killed.success());
+        self.wait_exit(Duration::from_secs(10))
+    }
+}
+
+impl Drop for Tray {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// The entry at a path of labels.
+fn node<'a>(root: &'a Value, path: &[&str]) -> Option<&'a Value> {
+    let mut n = root;
+    for label in path {
+        n = n["children"]
+            .as_array()?
+            .iter()
+            .find(|c| c["label"] == *label && c["visible"] == true)?;
+    }
+    Some(n)
+}
+
+/// The labels of an entry's children (separators as "—").
+fn labels(n: &Value) -> Vec<String> {
+    n["children"]
+        .as_array()
+        .map(|c| {
+            c.iter()
+                .map(|e| {
+                    if e["type"] == "separator" {
+                        "—".to_string()
+                    } else {
+                        e["label"].as_str().unwrap_or("").to_string()
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn checked(root: &Value, path: &[&str]) -> Option<bool> {
+    node(root, path).map(|n| n["toggle_state"] == 1)
+}
+
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn the_menu_groups_sessions_by_profile_and_clicks_start_and_stop_them() {
+    let _desktop = desktop();
+    let moto = Moto::start();
+    let sb = Sandbox::new(&moto);
+    sb.add_iam_user("alice", "dev", &[]);
+    sb.add_chained(
+        "ops",
+        "alice",
+        "ops-admin",
+        "prod",
+        &["--region", "eu-west-1"],
+    );
+    sb.credtray(&["profile", "add", "empty"]).run().ok();
+
+    let mut tray = Tray::start(&sb);
+    let menu = tray.layout();
+    assert_eq!(
+        labels(&menu),
+        [
+            "default",
+            "dev",
+            "prod",
+            "empty",
+            "—",
+            "Add IAM user session…",
+            "Add chained role…",
+            "Named profiles…",
+            "—",
+            "Start at login",
+            "Quit"
+        ]
+    );
+    assert_eq!(labels(node(&menu, &["default"]).unwrap()), ["No sessions"]);
+    assert_eq!(
+        node(&menu, &["default", "No sessions"]).unwrap()["enabled"],
+        false
+    );
+    assert_eq!(labels(node(&menu, &["empty"]).unwrap()), ["No sessions"]);
+    assert_eq!(
+        labels(node(&menu, &["dev"]).unwrap()),
+        ["alice · iam-user · us-east-1", "alice…"]
+    );
+    assert_eq!(
+        labels(node(&menu, &["dev", "alice…"]).unwrap()),
+        [
+            "Change profile…",
+            "Change region…",
+            "Test credentials",
+            "Remove…"
+        ]
+    );
+    let ops = ["prod", "ops · iam-role-chained · eu-west-1"];
+    let item = node(&menu, &ops).expect("the chained session's item");
+    assert_eq!(item["toggle_type"], "checkmark");
+    assert_eq!(item["toggle_state"], 0);
+    assert_eq!(checked(&menu, &["Start at login"]), Some(false));
+
+    // A click starts the chained role (and, through the keychain, its parent's token).
+    tray.click(&ops);
+    let started = wait_until(Duration::from_secs(30), || sb.is_active("ops"));
+    assert!(started, "the click did not start 'ops':\n{}", tray.log());
+    sb.assert_caller("prod", &assumed_role_arn("ops-admin", "credtray"));
+    let menu = tray.wait_menu(
+        "'ops' checked under '● prod'",
+        Duration::from_secs(5),
+        |m| checked(m, &["● prod", "ops · iam-role-chained · eu-west-1"]) == Some(true),
+    );
+    assert_eq!(
+        checked(&menu, &["dev", "alice · iam-user · us-east-1"]),
+        Some(false)
+    );
+
+    // The CLI stops it in another process: the menu follows.
+    let t = Instant::now();
+    sb.credtray(&["session", "stop", "ops"]).run().ok();
+    tray.wait_menu(
+        "'ops' unchecked after the CLI stopped it",
+        Duration::from_secs(5),
+        |m| checked(m, &ops) == Some(false),
+    );
+    eprintln!("menu followed a CLI stop in {:?}", t.elapsed());
+    sb.assert_no_credentials("prod");
+
+    // Start and stop from the menu again.
+    tray.click(&ops);
+    tray.wait_menu("'ops' checked again", Duration::from_secs(30), |m| {
+        checked(m, &["● prod", "ops · iam-role-chained · eu-west-1"]) == Some(true)
+    });
+    tray.click(&["● prod", "ops · iam-role-chained · eu-west-1"]);
+    tray.wait_menu("'ops' unchecked by a click", Duration::from_secs(10), |m| {
+        checked(m, &ops) == Some(false)
+    });
+    assert!(!sb.is_active("ops"));
+    sb.assert_no_credentials("prod");
+
+    tray.click(&["Quit"]);
+    let status = tray.wait_exit(Duration::from_secs(10));
+    assert!(
+        status.success(),
+        "Quit exited with {status}:\n{}",
+        tray.log()
+    );
+    assert!(!tray.running());
+}
+
+#[test]
+fn quit_stops_every_session_and_the_next_launch_resumes_them() {
+    let _desktop = desktop();
+    let moto = Moto::start();
+    let sb = Sandbox::new(&moto);
+    let id = sb.add_iam_user("bob", "dev", &[]);
+    sb.add_chained("bob-role", "bob", "reader", "ro", &[]);
+    sb.credtray(&["session", "start", "bob"]).run().ok();
+    sb.credtray(&["session", "start", "bob-role"]).run().ok();
+    let before_files = sb.credentials_text();
+
+    let mut tray = Tray::start(&sb);
+    tray.wait_menu("both sessions checked", Duration::from_secs(5), |m| {
+        checked(m, &["● dev", "bob · iam-user · us-east-1"]) == Some(true)
+            && checked(m, &["● ro", "bob-role · iam-role-chained · us-east-1"]) == Some(true)
+    });
+
+    // One instance per user.
+    let second = sb
+        .credtray(&[])
+        .env("DISPLAY", std::env::var_os("DISPLAY").unwrap_or_default())
+        .run()
+        .ok();
+    assert!(
+        second.stderr.contains("already running"),
+        "a second launch says one is running: {second:?}"
+    );
+
+    tray.click(&["Quit"]);
+    let status = tray.wait_exit(Duration::from_secs(10));
+    assert!(
+        status.success(),
+        "Quit exited with {status}:\n{}",
+        tray.log()
+    );
+    sb.assert_no_credentials("dev");
+    sb.assert_no_credentials("ro");
+    assert!(!sb.is_active("bob") && !sb.is_active("bob-role"));
+    let state: Value =
+        serde_json::from_str(&fs::read_to_string(sb.config_dir.join("state.json")).unwrap())
+            .unwrap();
+    let resume: Vec<&str> = state["resume"]
+        .as_array()
+        .expect("state.json remembers the sessions to resume")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(resume.contains(&id.as_str()), "resume list: {resume:?}");
+    assert_eq!(resume.len(), 2);
+    assert_ne!(before_files, sb.credentials_text());
+
+    // The next launch starts them again.
+    let mut tray = Tray::start(&sb);
+    let resumed = wait_until(Duration::from_secs(30), || {
+        sb.is_active("bob") && sb.is_active("bob-role")
+    });
+    assert!(resumed, "the sessions were not resumed:\n{}", tray.log());
+    sb.assert_caller("dev", MOTO_USER_ARN);
+    sb.assert_caller("ro", &assumed_role_arn("reader", "credtray"));
+    tray.wait_menu(
+        "both sessions checked after resuming",
+        Duration::from_secs(5),
+        |m| checked(m, &["● dev", "bob · iam-user · us-east-1"]) == Some(true),
+    );
+
+    // SIGTERM (a logout) stops them like Quit.
+    let status = tray.terminate();
+    assert!(
+        status.success(),
+        "SIGTERM exited with {status}:\n{}",
+        tray.log()
+    );
+    sb.assert_no_credentials("dev");
+    sb.assert_no_credentials("ro");
+
+    // With the setting off, nothing is resumed.
+    sb.credtray(&["settings", "set", "resume-at-launch", "off"])
+        .run()
+        .ok();
+    let mut tray = Tray::start(&sb);
+    thread::sleep(Duration::from_secs(2));
+    assert!(!sb.is_active("bob"), "resumed although the setting is off");
+    tray.click(&["Quit"]);
+    assert!(tray.wait_exit(Duration::from_secs(10)).success());
+}
+
+#[test]
+fn without_a_display_credtray_says_so_and_runs_the_headless_agent() {
+    let _desktop = desktop();
+    let sb = Sandbox::offline();
+    let log = sb.root().join("headless.log");
+    let file = fs::File::create(&log).unwrap();
+    let mut child = sb
+        .credtray_command()
+        .stdin(Stdio::null())
+        .stdout(file.try_clone().unwrap())
+        .stderr(file)
+        .spawn()
+        .unwrap();
+    let read = || fs::read_to_string(&log).unwrap_or_default();
+    let ok = wait_until(Duration::from_secs(15), || read().contains("agent started"));
+    let text = read();
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let status = child.wait().unwrap();
+    assert!(ok, "the headless agent did not start:\n{text}");
+    let first = text
+        .lines()
+        .find(|l| l.contains("no display"))
+        .unwrap_or_default();
+    assert!(
+        first.starts_with("credtray: no display") && first.contains("headless agent"),
+        "one line says there is no display and what runs instead:\n{text}"
+    );
+    assert!(status.success(), "exit {status}:\n{text}");
+}
+
+#[test]
+fn start_at_login_adds_and_removes_the_autostart_entry() {
+    let _desktop = desktop();
+    let sb = Sandbox::offline();
+    let mut tray = Tray::start(&sb);
+    let entry = sb.home.join(".config/autostart/credtray.desktop");
+    assert!(!entry.exists());
+
+    tray.click(&["Start at login"]);
+    tray.wait_menu("Start at login checked", Duration::from_secs(5), |m| {
+        checked(m, &["Start at login"]) == Some(true)
+    });
+    let text = fs::read_to_string(&entry).expect("the autostart entry exists");
+    assert!(text.starts_with("[Desktop Entry]"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.trim() == format!("Exec={} ", env!("CARGO_BIN_EXE_credtray")).trim()),
+        "it starts this binary with no arguments:\n{text}"
+    );
+    let status = sb.credtray(&["autostart", "status"]).run().ok();
+    assert_eq!(status.stdout.trim(), "on");
+
+    tray.click(&["Start at login"]);
+    tray.wait_menu("Start at login unchecked", Duration::from_secs(5), |m| {
+        checked(m, &["Start at login"]) == Some(false)
+    });
+    assert!(!entry.exists(), "the autostart entry is gone");
+    assert_eq!(
+        sb.credtray(&["autostart", "status"])
+            .run()
+            .ok()
+            .stdout
+            .trim(),
+        "off"
+    );
+
+    tray.click(&["Quit"]);
+    assert!(tray.wait_exit(Duration::from_secs(10)).success());
+}
+
+#[test]
+fn a_start_that_fails_from_the_menu_is_notified() {
+    let _desktop = desktop();
+    // STS is a closed port: the start fails after the SDK's retries.
+    let sb = Sandbox::offline();
+    let alias = unique("unreachable");
+    sb.add_iam_user(&alias, "dev", &[]);
+    let mut tray = Tray::start(&sb);
+    let item = format!("{alias} · iam-user · us-east-1");
+    tray.click(&["dev", &item]);
+    let ok = wait_until(Duration::from_secs(60), || {
+        !notifications_about(&alias).is_empty()
+    });
+    assert!(ok, "no notification reached dunst:\n{}", tray.log());
+    let n = notifications_about(&alias);
+    assert_eq!(n.len(), 1, "one notification: {n:#?}");
+    assert_eq!(n[0]["appname"], "credtray");
+    assert_eq!(n[0]["summary"], format!("'{alias}' could not start"));
+    let body = n[0]["body"].as_str().unwrap();
+    assert!(
+        body.starts_with(&format!("Session '{alias}' could not start: ")) && body.contains("STS"),
+        "the body says why: {body}"
+    );
+    assert!(!sb.is_active(&alias));
+    // The menu shows it unchecked and marked, with "Renew now…" to try again.
+    let marked = format!("⚠ {alias}…");
+    let menu = tray.wait_menu("the session marked", Duration::from_secs(5), |m| {
+        node(m, &["dev", &marked]).is_some()
+    });
+    assert_eq!(checked(&menu, &["dev", &item]), Some(false));
+    assert_eq!(
+        labels(node(&menu, &["dev", &marked]).unwrap())[0],
+        "Renew now…"
+    );
+    tray.click(&["Quit"]);
+    assert!(tray.wait_exit(Duration::from_secs(10)).success());
+}
+
+#[test]
+fn the_menu_opens_from_its_icon_in_a_tray_host() {
+    let _desktop = desktop();
+    let moto = Moto::start();
+    let sb = Sandbox::new(&moto);
+    sb.add_iam_user("alice", "dev", &[]);
+    sb.add_iam_user("carol", "dev", &["--region", "eu-central-1"]);
+    sb.add_chained("ops", "alice", "ops-admin", "prod", &["--region", "eu-west-1"]);
+    sb.credtray(&["session", "start", "alice"]).run().ok();
+    let mut tray = Tray::start(&sb);
+    tray.wait_menu("alice checked", Duration::from_secs(5), |m| {
+        checked(m, &["● dev", "alice · iam-user · us-east-1"]) == Some(true)
+    });
+
+    // Without a StatusNotifier host, libayatana-appindicator docks a GtkStatusIcon into
+    // trayer (XEmbed); its window carries the application's name.
+    wait_window("^panel$", Duration::from_secs(10));
+    let icon = wait_window("^credtray$", Duration::from_secs(10));
+    let visible = || {
+        xdotool(&["search", "--onlyvisible", "--name", ""])
+            .lines()
+            .count()
+    };
+    let before = visible();
+    xdotool(&["mousemove", "--window", &icon, "10", "10", "click", "1"]);
+    let opened = wait_until(Duration::from_secs(5), || visible() > before);
+    assert!(opened, "clicking the tray icon opened no menu:\n{}", tray.log());
+    thread::sleep(Duration::from_millis(300));
+    // Into "● dev" with the keyboard: default, ● dev, open.
+    xdotool(&["key", "Down", "Down", "Right"]);
+    thread::sleep(Duration::from_millis(600));
+    let shot = screenshot("tray-menu");
+    let colours = Command::new("identify")
+        .args(["-format", "%k"])
+        .arg(&shot)
+        .output()
+        .expect("run identify");
+    let colours: u32 = String::from_utf8_lossy(&colours.stdout).trim().parse().unwrap_or(0);
+    assert!(colours > 50, "the screenshot shows little ({colours} colours): {}", shot.display());
+    xdotool(&["key", "Escape", "Escape"]);
+    tray.click(&["Quit"]);
+    assert!(tray.wait_exit(Duration::from_secs(10)).success());
+}
