@@ -277,12 +277,19 @@ fn combo_with_entry(items: &[String], initial: &str) -> gtk::ComboBoxText {
         entry.set_activates_default(true);
     }
     // Tab goes from field to field, not to the combo's arrow (the mouse still opens it).
-    combo.forall(|child| {
+    unfocus_toggles(combo.upcast_ref());
+    combo
+}
+
+/// Makes the toggle buttons inside `container` (a combo's arrow) skipped by Tab.
+fn unfocus_toggles(container: &gtk::Container) {
+    container.forall(|child| {
         if child.is::<gtk::ToggleButton>() {
             child.set_can_focus(false);
+        } else if let Some(inner) = child.downcast_ref::<gtk::Container>() {
+            unfocus_toggles(inner);
         }
     });
-    combo
 }
 
 /// The text field of a combo box made `with_entry`.
@@ -725,28 +732,39 @@ pub fn named_profiles(req: ProfilesRequest, done: Box<dyn FnOnce(Option<ProfileC
         "Sessions write their credentials under these profiles in the AWS files.",
     ));
 
-    let list = gtk::ListBox::new();
-    list.set_selection_mode(gtk::SelectionMode::Single);
-    let names: Vec<String> = req.profiles.iter().map(|(name, _)| name.clone()).collect();
+    // A tree view, not a list box: one stop for Tab, arrows to move in it.
+    let store = gtk::ListStore::new(&[glib::Type::STRING, glib::Type::STRING]);
     for (name, count) in &req.profiles {
-        let row = gtk::Box::new(gtk::Orientation::Horizontal, 12);
-        row.set_margin_start(8);
-        row.set_margin_end(8);
-        row.set_margin_top(6);
-        row.set_margin_bottom(6);
-        let name_label = label(name);
-        name_label.set_hexpand(true);
-        row.pack_start(&name_label, true, true, 0);
         let sessions = match count {
             0 => "no sessions".to_owned(),
             1 => "1 session".to_owned(),
             n => format!("{n} sessions"),
         };
-        let count_label = dim(&sessions);
-        count_label.set_line_wrap(false);
-        row.pack_end(&count_label, false, false, 0);
-        list.add(&row);
+        store.insert_with_values(None, &[(0, name), (1, &sessions)]);
     }
+    let list = gtk::TreeView::with_model(&store);
+    list.set_headers_visible(false);
+    list.set_enable_search(false);
+    let name_cell = gtk::CellRendererText::new();
+    name_cell.set_ellipsize(pango::EllipsizeMode::End);
+    name_cell.set_padding(6, 6);
+    let name_column = gtk::TreeViewColumn::new();
+    name_column.set_expand(true);
+    TreeViewColumnExt::pack_start(&name_column, &name_cell, true);
+    TreeViewColumnExt::add_attribute(&name_column, &name_cell, "text", 0);
+    list.append_column(&name_column);
+    let count_cell = gtk::CellRendererText::new();
+    count_cell.set_xalign(1.0);
+    count_cell.set_padding(6, 6);
+    // Dim, in any theme: the text's own colour at 55 %.
+    count_cell.set_attributes(Some(&attrs(&[pango::AttrInt::new_foreground_alpha(
+        36_000,
+    )
+    .into()])));
+    let count_column = gtk::TreeViewColumn::new();
+    TreeViewColumnExt::pack_start(&count_column, &count_cell, false);
+    TreeViewColumnExt::add_attribute(&count_column, &count_cell, "text", 1);
+    list.append_column(&count_column);
     let scrolled = gtk::ScrolledWindow::new(None::<&gtk::Adjustment>, None::<&gtk::Adjustment>);
     scrolled.set_policy(gtk::PolicyType::Never, gtk::PolicyType::Automatic);
     scrolled.set_shadow_type(gtk::ShadowType::In);
@@ -770,14 +788,12 @@ pub fn named_profiles(req: ProfilesRequest, done: Box<dyn FnOnce(Option<ProfileC
     let hint = dim("");
     shell.body.add(&hint);
 
-    let names = Rc::new(names);
     let selected = {
-        let names = names.clone();
         let list = list.clone();
         move || {
-            list.selected_row()
-                .and_then(|row| usize::try_from(row.index()).ok())
-                .and_then(|index| names.get(index).cloned())
+            list.selection()
+                .selected()
+                .and_then(|(model, iter)| model.value(&iter, 0).get::<String>().ok())
         }
     };
     let update = {
@@ -797,7 +813,7 @@ pub fn named_profiles(req: ProfilesRequest, done: Box<dyn FnOnce(Option<ProfileC
         }
     };
     update();
-    list.connect_row_selected(move |_, _| update());
+    list.selection().connect_changed(move |_| update());
 
     let answer = shell.handle();
     add.connect_clicked(move |_| answer.answer(Some(ProfileChoice::Add)));
