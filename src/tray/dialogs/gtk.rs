@@ -324,16 +324,22 @@ fn duration_field(range: (u32, u32), initial: u32) -> (gtk::SpinButton, gtk::Box
     spin.set_activates_default(true);
     spin.set_value(f64::from(initial.clamp(range.0, range.1)));
     spin.set_width_chars(8);
-    let human = dim("");
-    human.set_line_wrap(false);
+    let human = gtk::Label::new(None);
+    human.style_context().add_class("dim-label");
+    // Says the typed number in hours as it is typed, before the spin button takes it.
     let update = {
         let human = human.clone();
         move |spin: &gtk::SpinButton| {
-            human.set_text(&format!("seconds ({})", hours(spin.value_as_int())));
+            let secs = spin
+                .text()
+                .trim()
+                .parse::<i32>()
+                .unwrap_or_else(|_| spin.value_as_int());
+            human.set_text(&format!("seconds ({})", hours(secs)));
         }
     };
     update(&spin);
-    spin.connect_value_changed(update);
+    spin.connect_changed(update);
     let row = gtk::Box::new(gtk::Orientation::Horizontal, 6);
     row.pack_start(&spin, false, false, 0);
     row.pack_start(&human, false, false, 0);
@@ -412,11 +418,15 @@ pub fn mfa_code(req: MfaRequest, done: Box<dyn FnOnce(Option<String>)>) {
     code.set_hexpand(false);
     code.set_halign(gtk::Align::Start);
     code.set_margin_top(6);
-    code.set_attributes(&attrs(&[
-        pango::AttrString::new_family("monospace").into(),
-        pango::AttrFloat::new_scale(pango::SCALE_LARGE).into(),
-        pango::AttrInt::new_letter_spacing(2 * pango::SCALE).into(),
-    ]));
+    // The font through CSS, not Pango attributes: `width_chars` then measures in it.
+    let css = gtk::CssProvider::new();
+    if css
+        .load_from_data(b"entry { font-family: monospace; font-size: 140%; letter-spacing: 2px; }")
+        .is_ok()
+    {
+        code.style_context()
+            .add_provider(&css, gtk::STYLE_PROVIDER_PRIORITY_APPLICATION);
+    }
     // Digits only: anything else typed or pasted is dropped, the digits in it kept.
     code.connect_insert_text(|code, text, position| {
         if text.chars().all(|c| c.is_ascii_digit()) {

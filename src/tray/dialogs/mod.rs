@@ -22,6 +22,9 @@ pub use self::unsupported::*;
 /// Checks a typed value; `Err` holds the message shown under the field (OK stays disabled).
 pub type Validate = Box<dyn Fn(&str) -> Result<(), String>>;
 
+/// Checks a whole form (see [`Validate`]).
+pub type ValidateForm<F> = Box<dyn Fn(&F) -> Result<(), String>>;
+
 /// The window titles of the dialogs.
 pub mod titles {
     /// The MFA code dialog.
@@ -130,7 +133,7 @@ pub struct IamUserRequest {
     /// Initial duration.
     pub duration_secs: u32,
     /// Checks the whole form on every change; `Err` is shown and disables OK.
-    pub validate: Box<dyn Fn(&IamUserForm) -> Result<(), String>>,
+    pub validate: ValidateForm<IamUserForm>,
 }
 
 /// What the chained role form gives back.
@@ -171,7 +174,7 @@ pub struct ChainedRoleRequest {
     /// Initial duration.
     pub duration_secs: u32,
     /// Checks the whole form on every change.
-    pub validate: Box<dyn Fn(&ChainedRoleForm) -> Result<(), String>>,
+    pub validate: ValidateForm<ChainedRoleForm>,
 }
 
 /// What the user asked for in the named profiles manager.
