@@ -3,9 +3,10 @@
 //! example prints is the dialog's answer. Each test leaves a screenshot in
 //! `<target>/artifacts/dialog-<which>.png`.
 //!
-//! Integration tests do not build examples: `cargo test --all-targets` (what scripts/test.sh
-//! runs) does, and these tests fail with a message saying so when the example is missing or
-//! older than the library.
+//! Cargo builds no example for integration tests, and `cargo test --all-targets` builds
+//! examples with the test harness only (no `main`): `scripts/test.sh` runs `cargo build
+//! --examples` first. These tests fail with a message saying so when the example is missing
+//! or older than the library.
 
 #![cfg(target_os = "linux")]
 
@@ -38,20 +39,31 @@ fn example() -> PathBuf {
     let path = profile_dir.join("examples").join("dialogs");
     assert!(
         path.is_file(),
-        "{} is missing: build it with `cargo test --all-targets` (or `cargo build --example \
-         dialogs`) before running these tests",
+        "{} is missing: build it with `cargo build --examples` (scripts/test.sh does) before \
+         running these tests",
         path.display()
     );
-    // A stale example would test old dialogs: it must be newer than the library it links.
-    let modified = |p: &PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    let lib = profile_dir.join("libcredtray.rlib");
-    if let (Some(example_time), Some(lib_time)) = (modified(&path), modified(&lib)) {
+    // A stale example would test old dialogs: it must be newer than every source it was
+    // built from (cargo lists them in `dialogs.d`, next to it).
+    let built = std::fs::metadata(&path)
+        .and_then(|m| m.modified())
+        .expect("the example's modification time");
+    let dep_info = std::fs::read_to_string(path.with_extension("d")).unwrap_or_default();
+    let sources = dep_info
+        .lines()
+        .next()
+        .and_then(|line| line.split_once(": "))
+        .map(|(_, sources)| sources.replace("\\ ", "\0"))
+        .unwrap_or_default();
+    for source in sources.split_whitespace().map(|s| s.replace('\0', " ")) {
+        let Ok(modified) = std::fs::metadata(&source).and_then(|m| m.modified()) else {
+            continue;
+        };
         assert!(
-            example_time >= lib_time,
-            "{} is older than {}: rebuild it with `cargo test --all-targets` (or `cargo build \
-             --example dialogs`)",
+            modified <= built,
+            "{} is older than {source}: rebuild it with `cargo build --examples` \
+             (scripts/test.sh does)",
             path.display(),
-            lib.display()
         );
     }
     path
