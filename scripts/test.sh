@@ -3,8 +3,9 @@
 #   scripts/test.sh [extra cargo test args...]
 # 1. the system packages (scripts/install-deps.sh), 2. the Python venv with moto and the AWS CLI
 # (scripts/test-venv.sh), 3. cargo fmt --check and clippy with warnings denied (fail fast),
-# 4. cargo test --all-targets inside a private session bus with a real gnome-keyring
-# (scripts/with-keyring.sh). Works unattended (CI=true, no standard input).
+# 4. cargo build --examples (the dialogs tests run one), 5. cargo test --all-targets inside a
+# private session bus with a real gnome-keyring (scripts/with-keyring.sh). Works unattended
+# (CI=true, no standard input).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -24,6 +25,11 @@ cargo fmt --all -- --check
 
 step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets -- -D warnings
+
+# The dialogs tests (tests/dialogs.rs) drive examples/dialogs; `cargo test --all-targets`
+# builds examples with the test harness only, without their `main`.
+step "cargo build --examples"
+cargo build --examples
 
 step "cargo test --all-targets $*"
 exec scripts/with-keyring.sh scripts/with-desktop.sh cargo test --all-targets "$@" </dev/null

@@ -21,6 +21,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
+pub mod x11;
+
 /// How long any one command may run before the harness kills it and fails the test.
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
 

@@ -1,0 +1,176 @@
+//! The X11 part of the harness: a private `Xvfb` per test, `xdotool` to find windows and to
+//! type, ImageMagick's `import` for screenshots (kept under [`artifacts_dir`]).
+//!
+//! The tools come from `scripts/install-deps.sh`; a test that needs a missing one fails
+//! (never skips) with a message saying so.
+
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Seek};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// How long Xvfb may take to pick a display and accept connections.
+const XVFB_START_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Panics with what to run when `tool` is not on `PATH`.
+pub fn require(tool: &str) {
+    let found = std::env::var_os("PATH")
+        .map(|path| std::env::split_paths(&path).any(|dir| dir.join(tool).is_file()))
+        .unwrap_or(false);
+    assert!(
+        found,
+        "{tool} is not installed: run scripts/install-deps.sh (it installs xvfb, xdotool and \
+         imagemagick)"
+    );
+}
+
+/// A private X server (`Xvfb`, 1280x800, no TCP) on a display it picks itself; killed when
+/// dropped.
+pub struct Xvfb {
+    child: Child,
+    display: String,
+}
+
+impl Xvfb {
+    /// Starts the server and waits until it accepts connections.
+    pub fn start() -> Xvfb {
+        require("Xvfb");
+        let mut log = tempfile::tempfile().expect("a temporary file for Xvfb's log");
+        // -displayfd 1: Xvfb writes the display number it took on its standard output once
+        // it accepts connections.
+        let mut child = Command::new("Xvfb")
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1280x800x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(log.try_clone().expect("clone Xvfb's log handle"))
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run Xvfb: {e}"));
+        let stdout = child.stdout.take().expect("Xvfb's standard output");
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let line = rx.recv_timeout(XVFB_START_TIMEOUT).unwrap_or_default();
+        match line.trim().parse::<u32>() {
+            Ok(number) => Xvfb {
+                child,
+                display: format!(":{number}"),
+            },
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                let mut text = String::new();
+                let _ = log.rewind();
+                let _ = log.read_to_string(&mut text);
+                panic!(
+                    "Xvfb did not report a display within {XVFB_START_TIMEOUT:?} (it wrote \
+                     {line:?}); its log:\n{text}"
+                );
+            }
+        }
+    }
+
+    /// The display, as `DISPLAY` takes it (`:N`).
+    pub fn display(&self) -> &str {
+        &self.display
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `xdotool ARGS` on `display` and returns its standard output, trimmed. Panics with
+/// its standard error when it fails.
+pub fn xdotool(display: &str, args: &[&str]) -> String {
+    match try_xdotool(display, args) {
+        Ok(out) => out,
+        Err(err) => panic!("xdotool {args:?} on {display} failed: {err}"),
+    }
+}
+
+fn try_xdotool(display: &str, args: &[&str]) -> Result<String, String> {
+    require("xdotool");
+    let out = Command::new("xdotool")
+        .args(args)
+        .env("DISPLAY", display)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run xdotool: {e}"));
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    } else {
+        Err(format!(
+            "{}: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
+}
+
+/// Waits until a visible window whose title matches `title_regex` appears on `display`
+/// (polling every 100 ms) and returns its id. Panics when none does within `timeout`.
+pub fn wait_for_window(display: &str, title_regex: &str, timeout: Duration) -> String {
+    let deadline = Instant::now() + timeout;
+    loop {
+        // xdotool exits 1 when no window matches: keep polling.
+        if let Ok(ids) = try_xdotool(display, &["search", "--onlyvisible", "--name", title_regex]) {
+            if let Some(id) = ids.lines().next().filter(|id| !id.is_empty()) {
+                return id.to_owned();
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no window titled like {title_regex:?} appeared on {display} within {timeout:?}"
+        );
+        thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Saves a screenshot of the whole `display` to `path` (PNG), creating its folder.
+pub fn screenshot(display: &str, path: &Path) {
+    require("import");
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+    }
+    let out = Command::new("import")
+        .args(["-window", "root"])
+        .arg(path)
+        .env("DISPLAY", display)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run import: {e}"));
+    assert!(
+        out.status.success(),
+        "import -window root {} on {display} failed ({}): {}",
+        path.display(),
+        out.status,
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+}
+
+/// Where tests leave files to look at: `$CARGO_TARGET_DIR/artifacts`, or
+/// `<repo>/target/artifacts`.
+pub fn artifacts_dir() -> PathBuf {
+    let target = match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("target"),
+    };
+    target.join("artifacts")
+}

@@ -1,0 +1,389 @@
+//! End-to-end tests of the GTK dialogs: the `dialogs` example (examples/dialogs.rs) opens one
+//! dialog on a private Xvfb, xdotool types into it like a user, and the one line of JSON the
+//! example prints is the dialog's answer. Each test leaves a screenshot in
+//! `<target>/artifacts/dialog-<which>.png`.
+//!
+//! Cargo builds no example for integration tests, and `cargo test --all-targets` builds
+//! examples with the test harness only (no `main`): `scripts/test.sh` runs `cargo build
+//! --examples` first. These tests fail with a message saying so when the example is missing
+//! or older than the library.
+
+#![cfg(target_os = "linux")]
+
+mod common;
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use common::x11::{self, Xvfb};
+use serde_json::{json, Value};
+
+/// How long a dialog may take to appear.
+const WINDOW_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long the example may take to answer and exit after the last key.
+const EXIT_TIMEOUT: Duration = Duration::from_secs(10);
+/// xdotool's delay between typed characters, in milliseconds.
+const TYPE_DELAY: &str = "30";
+
+/// The example binary, next to this test's own: `<target>/debug/deps/dialogs-HASH` →
+/// `<target>/debug/examples/dialogs`.
+fn example() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("the test binary lives in <target>/<profile>/deps");
+    let path = profile_dir.join("examples").join("dialogs");
+    assert!(
+        path.is_file(),
+        "{} is missing: build it with `cargo build --examples` (scripts/test.sh does) before \
+         running these tests",
+        path.display()
+    );
+    // A stale example would test old dialogs: it must be newer than every source it was
+    // built from (cargo lists them in `dialogs.d`, next to it).
+    let built = std::fs::metadata(&path)
+        .and_then(|m| m.modified())
+        .expect("the example's modification time");
+    let dep_info = std::fs::read_to_string(path.with_extension("d")).unwrap_or_default();
+    let sources = dep_info
+        .lines()
+        .next()
+        .and_then(|line| line.split_once(": "))
+        .map(|(_, sources)| sources.replace("\\ ", "\0"))
+        .unwrap_or_default();
+    for source in sources.split_whitespace().map(|s| s.replace('\0', " ")) {
+        let Ok(modified) = std::fs::metadata(&source).and_then(|m| m.modified()) else {
+            continue;
+        };
+        assert!(
+            modified <= built,
+            "{} is older than {source}: rebuild it with `cargo build --examples` \
+             (scripts/test.sh does)",
+            path.display(),
+        );
+    }
+    path
+}
+
+/// The example showing one dialog on its own Xvfb; both are killed when dropped.
+struct Dialog {
+    which: &'static str,
+    child: Child,
+    stdout: Option<JoinHandle<String>>,
+    stderr: Option<JoinHandle<String>>,
+    window: String,
+    // Dropped last: the X server outlives the client.
+    xvfb: Xvfb,
+}
+
+/// What the example printed, and how it ended.
+struct Exit {
+    status: ExitStatus,
+    stdout: String,
+    stderr: String,
+}
+
+impl Exit {
+    /// The answer from the one line of JSON on standard output.
+    fn answer(&self) -> Value {
+        assert!(
+            self.status.success(),
+            "the example failed ({}); stderr:\n{}",
+            self.status,
+            self.stderr
+        );
+        let lines: Vec<&str> = self.stdout.lines().collect();
+        assert_eq!(
+            lines.len(),
+            1,
+            "expected one line of JSON, got {:?}; stderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
+        let value: Value = serde_json::from_str(lines[0])
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", lines[0]));
+        value
+            .get("answer")
+            .cloned()
+            .unwrap_or_else(|| panic!("no \"answer\" in {value}"))
+    }
+}
+
+fn collect(mut pipe: impl Read + Send + 'static) -> JoinHandle<String> {
+    thread::spawn(move || {
+        let mut text = String::new();
+        let _ = pipe.read_to_string(&mut text);
+        text
+    })
+}
+
+impl Dialog {
+    /// Starts a fresh Xvfb and the example showing `which`, waits for the window titled like
+    /// `title` and gives it the keyboard focus (there is no window manager).
+    fn open(which: &'static str, title: &str) -> Dialog {
+        let example = example();
+        let xvfb = Xvfb::start();
+        let mut child = Command::new(&example)
+            .arg(which)
+            .env("DISPLAY", xvfb.display())
+            .env("GDK_BACKEND", "x11")
+            .env_remove("WAYLAND_DISPLAY")
+            // No accessibility bus, no dconf: the dialogs need neither, and without a session
+            // bus GTK would wait for them.
+            .env("NO_AT_BRIDGE", "1")
+            .env("GSETTINGS_BACKEND", "memory")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", example.display()));
+        let stdout = child.stdout.take().map(collect);
+        let stderr = child.stderr.take().map(collect);
+        let mut dialog = Dialog {
+            which,
+            child,
+            stdout,
+            stderr,
+            window: String::new(),
+            xvfb,
+        };
+        dialog.window = x11::wait_for_window(dialog.display(), title, WINDOW_TIMEOUT);
+        let window = dialog.window.clone();
+        dialog.xdotool(&["windowfocus", "--sync", &window]);
+        // Let GTK take the focus and draw before the first key.
+        thread::sleep(Duration::from_millis(300));
+        dialog
+    }
+
+    fn display(&self) -> &str {
+        self.xvfb.display()
+    }
+
+    fn xdotool(&self, args: &[&str]) -> String {
+        x11::xdotool(self.display(), args)
+    }
+
+    /// Types `text` into the focused field.
+    fn type_text(&self, text: &str) {
+        self.xdotool(&["type", "--delay", TYPE_DELAY, text]);
+    }
+
+    /// Presses keys (xdotool names: Return, Escape, Tab, Down…).
+    fn key(&self, keys: &[&str]) {
+        let mut args = vec!["key", "--delay", TYPE_DELAY];
+        args.extend_from_slice(keys);
+        self.xdotool(&args);
+    }
+
+    /// Saves `<artifacts>/dialog-<which>.png`, after letting GTK draw.
+    fn screenshot(&self) {
+        thread::sleep(Duration::from_millis(300));
+        let path = x11::artifacts_dir().join(format!("dialog-{}.png", self.which));
+        x11::screenshot(self.display(), &path);
+    }
+
+    /// Asserts that the example is still running `wait` from now (the dialog did not answer).
+    fn assert_still_open(&mut self, wait: Duration) {
+        thread::sleep(wait);
+        if let Some(status) = self.child.try_wait().expect("poll the example") {
+            let stdout = self.stdout.take().map(join).unwrap_or_default();
+            panic!(
+                "the {} dialog answered too early ({status}): {stdout}",
+                self.which
+            );
+        }
+    }
+
+    /// Waits for the example to exit and returns what it printed.
+    fn exit(mut self) -> Exit {
+        let deadline = Instant::now() + EXIT_TIMEOUT;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("poll the example") {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                let stderr = self.stderr.take().map(join).unwrap_or_default();
+                panic!(
+                    "the {} dialog did not answer within {EXIT_TIMEOUT:?}; stderr:\n{stderr}",
+                    self.which
+                );
+            }
+            thread::sleep(Duration::from_millis(50));
+        };
+        Exit {
+            status,
+            stdout: self.stdout.take().map(join).unwrap_or_default(),
+            stderr: self.stderr.take().map(join).unwrap_or_default(),
+        }
+    }
+}
+
+fn join(handle: JoinHandle<String>) -> String {
+    handle.join().unwrap_or_default()
+}
+
+impl Drop for Dialog {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn mfa_code_takes_six_digits_and_drops_anything_else() {
+    let mut dialog = Dialog::open("mfa", "MFA code");
+    dialog.type_text("12a34");
+    // Four digits: OK is disabled, so Enter does nothing.
+    dialog.key(&["Return"]);
+    dialog.assert_still_open(Duration::from_secs(1));
+    dialog.type_text("56");
+    dialog.screenshot();
+    dialog.key(&["Return"]);
+    assert_eq!(dialog.exit().answer(), json!("123456"));
+}
+
+#[test]
+fn mfa_code_escape_cancels() {
+    let dialog = Dialog::open("mfa", "MFA code");
+    dialog.type_text("123");
+    dialog.key(&["Escape"]);
+    assert_eq!(dialog.exit().answer(), Value::Null);
+}
+
+#[test]
+fn text_answers_the_typed_value_once_valid() {
+    let mut dialog = Dialog::open("text", "rename profile");
+    // The initial "dev" is taken: Enter does nothing.
+    dialog.key(&["Return"]);
+    dialog.assert_still_open(Duration::from_millis(500));
+    // The initial text is selected: typing replaces it.
+    dialog.type_text("staging");
+    dialog.screenshot();
+    dialog.key(&["Return"]);
+    assert_eq!(dialog.exit().answer(), json!("staging"));
+}
+
+#[test]
+fn choice_takes_a_typed_value() {
+    let dialog = Dialog::open("choice", "move session");
+    dialog.type_text("team-b");
+    dialog.screenshot();
+    dialog.key(&["Return"]);
+    assert_eq!(dialog.exit().answer(), json!("team-b"));
+}
+
+#[test]
+fn confirm_return_goes_ahead() {
+    let dialog = Dialog::open("confirm", "remove profile");
+    dialog.screenshot();
+    dialog.key(&["Return"]);
+    assert_eq!(dialog.exit().answer(), json!(true));
+}
+
+#[test]
+fn confirm_escape_declines() {
+    let dialog = Dialog::open("confirm", "remove profile");
+    dialog.key(&["Escape"]);
+    assert_eq!(dialog.exit().answer(), json!(false));
+}
+
+#[test]
+fn iam_user_form_answers_every_field_and_never_shows_the_secret() {
+    const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    let dialog = Dialog::open("iam-user", "add IAM user session");
+    // Alias has the focus; Tab goes from field to field (a field entered by Tab has its
+    // text selected, so typing replaces it).
+    dialog.type_text("ci-user");
+    dialog.key(&["Tab"]);
+    dialog.type_text("team-a"); // a new profile
+    dialog.key(&["Tab"]);
+    dialog.type_text("eu-west-1");
+    dialog.key(&["Tab"]);
+    dialog.type_text("AKIAIOSFODNN7EXAMPLE");
+    dialog.key(&["Tab"]);
+    dialog.type_text(SECRET);
+    dialog.key(&["Tab"]);
+    dialog.type_text("arn:aws:iam::123456789012:mfa/ci");
+    dialog.key(&["Tab"]);
+    dialog.type_text("7200");
+    dialog.screenshot();
+    dialog.key(&["Return"]);
+    let exit = dialog.exit();
+    assert!(
+        !exit.stdout.contains(SECRET) && !exit.stderr.contains(SECRET),
+        "the secret access key was printed"
+    );
+    assert_eq!(
+        exit.answer(),
+        json!({
+            "alias": "ci-user",
+            "profile": "team-a",
+            "region": "eu-west-1",
+            "access_key_id": "AKIAIOSFODNN7EXAMPLE",
+            "secret_len": SECRET.len(),
+            "mfa_serial": "arn:aws:iam::123456789012:mfa/ci",
+            "duration_secs": 7200,
+        })
+    );
+}
+
+#[test]
+fn iam_user_form_escape_cancels() {
+    let dialog = Dialog::open("iam-user", "add IAM user session");
+    dialog.type_text("ci-user");
+    dialog.key(&["Escape"]);
+    assert_eq!(dialog.exit().answer(), Value::Null);
+}
+
+#[test]
+fn chained_role_form_answers_every_field() {
+    let dialog = Dialog::open("chained-role", "add chained role");
+    dialog.type_text("prod-admin");
+    dialog.key(&["Tab", "Tab"]); // the parent session: keep the first
+    dialog.type_text("arn:aws:iam::123456789012:role/admin");
+    dialog.key(&["Tab"]);
+    dialog.type_text("ci-run");
+    dialog.key(&["Tab"]);
+    dialog.type_text("ext-42");
+    dialog.key(&["Tab", "Tab", "Tab"]); // keep the profile and the region
+    dialog.type_text("1800");
+    dialog.screenshot();
+    dialog.key(&["Return"]);
+    assert_eq!(
+        dialog.exit().answer(),
+        json!({
+            "alias": "prod-admin",
+            "profile": "prod",
+            "region": "eu-west-1",
+            "parent": "0b6f6a1e-4c55-4d8a-9a3e-1f2b3c4d5e6f",
+            "role_arn": "arn:aws:iam::123456789012:role/admin",
+            "role_session_name": "ci-run",
+            "external_id": "ext-42",
+            "duration_secs": 1800,
+        })
+    );
+}
+
+#[test]
+fn profiles_rename_answers_the_selected_profile() {
+    let dialog = Dialog::open("profiles", "named profiles");
+    // The list has the focus with `default` selected; Down selects dev.
+    dialog.key(&["Down"]);
+    dialog.screenshot();
+    // Tab leaves the list for Add…, then Rename….
+    dialog.key(&["Tab", "Tab", "Return"]);
+    assert_eq!(dialog.exit().answer(), json!({ "rename": "dev" }));
+}
+
+#[test]
+fn profiles_escape_closes() {
+    let dialog = Dialog::open("profiles", "named profiles");
+    dialog.key(&["Escape"]);
+    assert_eq!(dialog.exit().answer(), Value::Null);
+}
