@@ -61,7 +61,10 @@ chmod +x "$tmp/log-notification.sh"
 cat >"$tmp/dunstrc" <<RC
 [global]
     font = DejaVu Sans 10
-    geometry = "420x6-12+40"
+    width = 420
+    origin = top-right
+    offset = 12x40
+    notification_limit = 0
     history_length = 500
     sticky_history = yes
 [log-everything]

@@ -11,6 +11,8 @@
 
 mod common;
 
+use common::x11;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -35,81 +37,42 @@ fn desktop() -> MutexGuard<'static, ()> {
         );
     }
     require_keychain();
+    // A clean screen: notifications of earlier tests (critical ones stay) neither hide
+    // this test's nor take their place.
+    close_notifications();
     guard
 }
 
-/// Where screenshots go: `<target>/artifacts/`.
-fn artifacts() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
-    let dir = target.join("artifacts");
-    fs::create_dir_all(&dir).expect("create target/artifacts");
-    dir
-}
-
-fn screenshot(name: &str) -> PathBuf {
-    let path = artifacts().join(format!("{name}.png"));
-    let out = Command::new("import")
-        .args(["-window", "root"])
-        .arg(&path)
-        .output()
-        .expect("run import (imagemagick)");
-    assert!(
-        out.status.success(),
-        "import failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    path
+fn display() -> String {
+    std::env::var("DISPLAY").unwrap_or_default()
 }
 
 fn xdotool(args: &[&str]) -> String {
-    let out = Command::new("xdotool")
-        .args(args)
-        .output()
-        .expect("run xdotool");
-    assert!(
-        out.status.success(),
-        "xdotool {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
+    x11::xdotool(&display(), args)
 }
 
-/// The id of the first visible window whose title matches `name` (a regex), waiting up to
-/// `timeout`.
-fn wait_window(name: &str, timeout: Duration) -> String {
-    let mut found = String::new();
-    let ok = wait_until(timeout, || {
-        let out = Command::new("xdotool")
-            .args(["search", "--onlyvisible", "--name", name])
-            .output()
-            .expect("run xdotool");
-        found = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .next()
-            .unwrap_or("")
-            .to_string();
-        !found.is_empty()
-    });
-    assert!(
-        ok,
-        "no window titled like {name:?} appeared within {timeout:?}"
-    );
-    found
+fn wait_window(title: &str, timeout: Duration) -> String {
+    x11::wait_for_window(&display(), title, timeout)
 }
 
-fn window_gone(name: &str) -> bool {
+fn screenshot(name: &str) -> PathBuf {
+    let path = x11::artifacts_dir().join(format!("{name}.png"));
+    x11::screenshot(&display(), &path);
+    path
+}
+
+fn window_gone(title: &str) -> bool {
     let out = Command::new("xdotool")
-        .args(["search", "--onlyvisible", "--name", name])
+        .args(["search", "--onlyvisible", "--name", title])
         .output()
         .expect("run xdotool");
     String::from_utf8_lossy(&out.stdout).trim().is_empty()
 }
 
-/// Focuses a window (there is no window manager) and types into it.
+/// Focuses a window (there is no window manager), lets GTK draw, and types into it.
 fn type_into(window: &str, text: &str) {
     xdotool(&["windowfocus", "--sync", window]);
+    thread::sleep(Duration::from_millis(200));
     xdotool(&["type", "--delay", "40", text]);
 }
 
@@ -653,7 +616,13 @@ fn the_menu_opens_from_its_icon_in_a_tray_host() {
     let sb = Sandbox::new(&moto);
     sb.add_iam_user("alice", "dev", &[]);
     sb.add_iam_user("carol", "dev", &["--region", "eu-central-1"]);
-    sb.add_chained("ops", "alice", "ops-admin", "prod", &["--region", "eu-west-1"]);
+    sb.add_chained(
+        "ops",
+        "alice",
+        "ops-admin",
+        "prod",
+        &["--region", "eu-west-1"],
+    );
     sb.credtray(&["session", "start", "alice"]).run().ok();
     let mut tray = Tray::start(&sb);
     tray.wait_menu("alice checked", Duration::from_secs(5), |m| {
@@ -672,7 +641,11 @@ fn the_menu_opens_from_its_icon_in_a_tray_host() {
     let before = visible();
     xdotool(&["mousemove", "--window", &icon, "10", "10", "click", "1"]);
     let opened = wait_until(Duration::from_secs(5), || visible() > before);
-    assert!(opened, "clicking the tray icon opened no menu:\n{}", tray.log());
+    assert!(
+        opened,
+        "clicking the tray icon opened no menu:\n{}",
+        tray.log()
+    );
     thread::sleep(Duration::from_millis(300));
     // Into "● dev" with the keyboard: default, ● dev, open.
     xdotool(&["key", "Down", "Down", "Right"]);
@@ -683,9 +656,248 @@ fn the_menu_opens_from_its_icon_in_a_tray_host() {
         .arg(&shot)
         .output()
         .expect("run identify");
-    let colours: u32 = String::from_utf8_lossy(&colours.stdout).trim().parse().unwrap_or(0);
-    assert!(colours > 50, "the screenshot shows little ({colours} colours): {}", shot.display());
+    let colours: u32 = String::from_utf8_lossy(&colours.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(0);
+    assert!(
+        colours > 50,
+        "the screenshot shows little ({colours} colours): {}",
+        shot.display()
+    );
     xdotool(&["key", "Escape", "Escape"]);
+    tray.click(&["Quit"]);
+    assert!(tray.wait_exit(Duration::from_secs(10)).success());
+}
+
+/// Sets the rotation margin (seconds).
+fn set_margin(sb: &Sandbox, secs: u32) {
+    sb.credtray(&["settings", "set", "rotation-margin", &secs.to_string()])
+        .run()
+        .ok();
+}
+
+/// Time passes: session `id`'s credentials now expire `secs` from now (only that field of
+/// state.json changes, written atomically as credtray does).
+fn expire_in(sb: &Sandbox, id: &str, secs: i64) {
+    let path = sb.config_dir.join("state.json");
+    let raw = fs::read_to_string(&path).expect("state.json");
+    let mut state: Value = serde_json::from_str(&raw).expect("state.json is JSON");
+    let at = chrono::Utc::now() + chrono::Duration::seconds(secs);
+    assert!(
+        state["active"][id]["expiration"].is_string(),
+        "{id} is active:\n{raw}"
+    );
+    state["active"][id]["expiration"] =
+        Value::String(at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true));
+    let tmp = sb.config_dir.join("state.json.test-edit");
+    fs::write(&tmp, serde_json::to_vec_pretty(&state).unwrap()).unwrap();
+    fs::set_permissions(&tmp, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    fs::rename(&tmp, &path).unwrap();
+}
+
+/// Closes every notification on screen, so that position 0 is the next one.
+fn close_notifications() {
+    let out = Command::new("dunstctl")
+        .arg("close-all")
+        .output()
+        .expect("run dunstctl");
+    assert!(out.status.success());
+}
+
+#[test]
+fn an_mfa_session_starts_with_the_code_typed_into_the_dialog() {
+    let _desktop = desktop();
+    let moto = Moto::start();
+    let sb = Sandbox::new(&moto);
+    sb.add_iam_user(
+        "mfa-user",
+        "secure",
+        &["--mfa-serial", &mfa_arn("mfa-user")],
+    );
+    sb.add_iam_user("mfa-two", "other", &["--mfa-serial", &mfa_arn("mfa-two")]);
+    let mut tray = Tray::start(&sb);
+
+    tray.click(&["secure", "mfa-user · iam-user · us-east-1"]);
+    let dialog = wait_window("^credtray: MFA code$", Duration::from_secs(15));
+    // Digits only: the letter is dropped; six digits enable OK.
+    type_into(&dialog, "12x34");
+    key(&dialog, "Return");
+    thread::sleep(Duration::from_millis(700));
+    assert!(!window_gone("^credtray: MFA code$"), "OK took four digits");
+    assert!(!sb.is_active("mfa-user"));
+    type_into(&dialog, "56");
+    screenshot("tray-dialog-mfa");
+    key(&dialog, "Return");
+    let started = wait_until(Duration::from_secs(30), || sb.is_active("mfa-user"));
+    assert!(
+        started,
+        "the session did not start after the code:\n{}",
+        tray.log()
+    );
+    assert!(window_gone("^credtray: MFA code$"), "the dialog closed");
+    sb.assert_caller("secure", MOTO_USER_ARN);
+    tray.wait_menu("mfa-user checked", Duration::from_secs(5), |m| {
+        checked(m, &["● secure", "mfa-user · iam-user · us-east-1"]) == Some(true)
+    });
+
+    // Cancel leaves the session stopped, quietly.
+    tray.click(&["other", "mfa-two · iam-user · us-east-1"]);
+    let dialog = wait_window("^credtray: MFA code$", Duration::from_secs(15));
+    key(&dialog, "Escape");
+    let closed = wait_until(Duration::from_secs(5), || {
+        window_gone("^credtray: MFA code$")
+    });
+    assert!(closed, "Escape closes the dialog");
+    thread::sleep(Duration::from_secs(1));
+    assert!(!sb.is_active("mfa-two"));
+    assert!(
+        notifications_about("mfa-two").is_empty(),
+        "a cancel is not an error"
+    );
+    assert_eq!(
+        checked(&tray.layout(), &["other", "mfa-two · iam-user · us-east-1"]),
+        Some(false)
+    );
+
+    tray.click(&["Quit"]);
+    assert!(tray.wait_exit(Duration::from_secs(10)).success());
+    sb.assert_no_credentials("secure");
+}
+
+#[test]
+fn a_session_moves_to_another_profile_through_the_dialog() {
+    let _desktop = desktop();
+    let moto = Moto::start();
+    let sb = Sandbox::new(&moto);
+    sb.add_iam_user("alice", "dev", &[]);
+    sb.credtray(&["session", "start", "alice"]).run().ok();
+    let mut tray = Tray::start(&sb);
+
+    tray.click(&["● dev", "alice…", "Change profile…"]);
+    let dialog = wait_window("^credtray: profile of 'alice'$", Duration::from_secs(15));
+    key(&dialog, "ctrl+a");
+    type_into(&dialog, "staging");
+    screenshot("tray-dialog-profile");
+    key(&dialog, "Return");
+    let moved = wait_until(Duration::from_secs(30), || {
+        sb.session("alice")["profile"] == "staging" && sb.is_active("alice")
+    });
+    assert!(moved, "alice did not move to 'staging':\n{}", tray.log());
+    sb.assert_caller("staging", MOTO_USER_ARN);
+    sb.assert_no_credentials("dev");
+    assert!(sb.profile_names().contains(&"staging".to_string()));
+    let menu = tray.wait_menu("alice under '● staging'", Duration::from_secs(5), |m| {
+        checked(m, &["● staging", "alice · iam-user · us-east-1"]) == Some(true)
+    });
+    assert_eq!(labels(node(&menu, &["dev"]).unwrap()), ["No sessions"]);
+
+    tray.click(&["Quit"]);
+    assert!(tray.wait_exit(Duration::from_secs(10)).success());
+    sb.assert_no_credentials("staging");
+}
+
+#[test]
+fn a_rotation_that_needs_an_mfa_code_notifies_once_and_its_action_asks_for_the_code() {
+    let _desktop = desktop();
+    let moto = Moto::start();
+    let sb = Sandbox::new(&moto);
+    let alias = unique("rot");
+    // A margin longer than the token's life: the next refresh needs a new code at once.
+    set_margin(&sb, 43_200);
+    let id = sb.add_iam_user(&alias, "rot", &["--mfa-serial", &mfa_arn("rot")]);
+    sb.credtray(&["session", "start", &alias, "--mfa-code", "123456"])
+        .run()
+        .ok();
+    expire_in(&sb, &id, 300);
+
+    let mut tray = Tray::start(&sb);
+    let told = wait_until(Duration::from_secs(20), || {
+        !notifications_about(&alias).is_empty()
+    });
+    assert!(told, "no notification:\n{}", tray.log());
+    thread::sleep(Duration::from_secs(2));
+    let n = notifications_about(&alias);
+    assert_eq!(n.len(), 1, "one notification per session per event: {n:#?}");
+    let summary = n[0]["summary"].as_str().unwrap();
+    assert!(
+        summary == format!("MFA code needed: '{alias}' expires in 5 minutes")
+            || summary == format!("MFA code needed: '{alias}' expires in 4 minutes"),
+        "{summary}"
+    );
+    assert_eq!(n[0]["urgency"], "CRITICAL");
+    let marked = format!("⚠ {alias}…");
+    let menu = tray.wait_menu("the session marked", Duration::from_secs(5), |m| {
+        node(m, &["● rot", &marked]).is_some()
+    });
+    assert_eq!(
+        labels(node(&menu, &["● rot", &marked]).unwrap())[0],
+        "Renew now…"
+    );
+    screenshot("tray-notification-mfa");
+
+    // The notification's action opens the dialog; a code renews the credentials.
+    let before = sb.session(&alias)["expiration"].clone();
+    let out = Command::new("dunstctl")
+        .args(["action", "0"])
+        .output()
+        .expect("run dunstctl");
+    assert!(out.status.success(), "dunstctl action: {out:?}");
+    let dialog = wait_window("^credtray: MFA code$", Duration::from_secs(15));
+    type_into(&dialog, "654321");
+    key(&dialog, "Return");
+    let renewed = wait_until(Duration::from_secs(30), || {
+        sb.session(&alias)["expiration"] != before
+    });
+    assert!(renewed, "the credentials were not renewed:\n{}", tray.log());
+    sb.assert_caller("rot", MOTO_USER_ARN);
+    let plain = format!("{alias}…");
+    tray.wait_menu("the mark gone", Duration::from_secs(5), |m| {
+        node(m, &["● rot", &plain]).is_some()
+    });
+    tray.click(&["Quit"]);
+    assert!(tray.wait_exit(Duration::from_secs(10)).success());
+}
+
+#[test]
+fn credentials_that_run_out_are_removed_and_notified_as_stopped() {
+    let _desktop = desktop();
+    let moto = Moto::start();
+    let sb = Sandbox::new(&moto);
+    let alias = unique("expiring");
+    set_margin(&sb, 43_200);
+    let id = sb.add_iam_user(&alias, "exp", &["--mfa-serial", &mfa_arn("exp")]);
+    sb.credtray(&["session", "start", &alias, "--mfa-code", "123456"])
+        .run()
+        .ok();
+    expire_in(&sb, &id, 4);
+
+    let mut tray = Tray::start(&sb);
+    let stopped = wait_until(Duration::from_secs(30), || {
+        notifications_about(&alias)
+            .iter()
+            .any(|n| n["summary"] == format!("'{alias}' stopped"))
+    });
+    assert!(stopped, "no 'stopped' notification:\n{}", tray.log());
+    sb.assert_no_credentials("exp");
+    assert!(!sb.is_active(&alias));
+    thread::sleep(Duration::from_secs(2));
+    let n = notifications_about(&alias);
+    let summaries: Vec<&str> = n.iter().filter_map(|n| n["summary"].as_str()).collect();
+    // The credentials ran out within the shortest refresh interval (10 s after a write), so
+    // no refresh was tried: the one event is the stop.
+    assert_eq!(
+        summaries,
+        [format!("'{alias}' stopped").as_str()],
+        "one notification per event"
+    );
+    assert_eq!(
+        n[0]["body"],
+        format!("Session '{alias}' stopped: its credentials expired before they could be refreshed and were removed from the credentials file.")
+    );
+    tray.wait_menu("the session unchecked", Duration::from_secs(5), |m| {
+        checked(m, &["exp", &format!("{alias} · iam-user · us-east-1")]) == Some(false)
+    });
     tray.click(&["Quit"]);
     assert!(tray.wait_exit(Duration::from_secs(10)).success());
 }

@@ -67,6 +67,9 @@ fn send(notice: &Notice, slots: &mut HashMap<Uuid, u32>, on_action: &OnAction) {
         n.id(*id);
     }
     if let Some((key, label)) = &notice.action {
+        // "default" is what a click on the notification itself does; the named action is
+        // the button, for servers that show buttons.
+        n.action("default", label);
         n.action(key, label);
     }
     match n.show() {
