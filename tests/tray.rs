@@ -901,3 +901,62 @@ fn credentials_that_run_out_are_removed_and_notified_as_stopped() {
     tray.click(&["Quit"]);
     assert!(tray.wait_exit(Duration::from_secs(10)).success());
 }
+
+#[test]
+fn an_iam_user_added_through_the_form_keeps_its_keys_in_the_keychain_and_starts() {
+    let _desktop = desktop();
+    let moto = Moto::start();
+    let sb = Sandbox::new(&moto);
+    let mut tray = Tray::start(&sb);
+
+    tray.click(&["Add IAM user session…"]);
+    let form = wait_window("^credtray: add IAM user session$", Duration::from_secs(15));
+    // Alias has the focus; Tab moves from field to field, selecting what a field holds.
+    type_into(&form, "form-user");
+    key(&form, "Tab");
+    type_into(&form, "formprof");
+    key(&form, "Tab");
+    type_into(&form, "eu-west-1");
+    key(&form, "Tab");
+    type_into(&form, &sb.access_key_id);
+    key(&form, "Tab");
+    type_into(&form, &sb.secret_access_key);
+    screenshot("tray-dialog-add-iam-user");
+    key(&form, "Return");
+    let added = wait_until(Duration::from_secs(15), || {
+        sb.session_list()
+            .as_array()
+            .is_some_and(|a| a.iter().any(|s| s["alias"] == "form-user"))
+    });
+    assert!(added, "the session was not added:\n{}", tray.log());
+    let s = sb.session("form-user");
+    assert_eq!(s["profile"], "formprof");
+    assert_eq!(s["region"], "eu-west-1");
+    let id = s["id"].as_str().unwrap().to_string();
+    let accounts = keychain_accounts_of(&id);
+    assert!(
+        accounts.contains(&format!("{id}/access-key-id"))
+            && accounts.contains(&format!("{id}/secret-access-key")),
+        "the keys are in the keychain: {accounts:?}"
+    );
+    let state = fs::read_to_string(sb.config_dir.join("state.json")).unwrap();
+    assert!(
+        !state.contains(&sb.secret_access_key),
+        "the secret is in state.json"
+    );
+
+    let item = "form-user · iam-user · eu-west-1";
+    tray.wait_menu("the new session in the menu", Duration::from_secs(5), |m| {
+        node(m, &["formprof", item]).is_some()
+    });
+    tray.click(&["formprof", item]);
+    let started = wait_until(Duration::from_secs(30), || sb.is_active("form-user"));
+    assert!(started, "the new session did not start:\n{}", tray.log());
+    sb.assert_caller("formprof", MOTO_USER_ARN);
+    tray.click(&["Quit"]);
+    assert!(tray.wait_exit(Duration::from_secs(10)).success());
+    assert!(
+        !tray.log().contains(&sb.secret_access_key),
+        "the secret reached the tray's log"
+    );
+}

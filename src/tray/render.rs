@@ -231,3 +231,42 @@ fn build(entry: &Entry) -> Result<Node, muda::Error> {
         Entry::Separator => Node::Separator(PredefinedMenuItem::separator()),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    fn check(id: Uuid, checked: bool) -> Entry {
+        Entry::Check {
+            id: ItemId::ToggleSession(id),
+            label: "s · iam-user · eu-west-1".into(),
+            checked,
+            enabled: true,
+        }
+    }
+
+    #[test]
+    fn marks_and_labels_keep_the_shape_and_new_entries_do_not() {
+        let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+        let sub = |label: &str, kids: Vec<Entry>| Entry::Submenu {
+            label: label.into(),
+            children: kids,
+        };
+        let old = vec![sub("dev", vec![check(a, false)]), Entry::Separator];
+        let started = vec![sub("● dev", vec![check(a, true)]), Entry::Separator];
+        assert!(same_shape(&old, &started), "a start keeps the shape");
+        let added = vec![
+            sub("dev", vec![check(a, false), check(b, false)]),
+            Entry::Separator,
+        ];
+        assert!(!same_shape(&old, &added), "a new session changes it");
+        let other = vec![sub("dev", vec![check(b, false)]), Entry::Separator];
+        assert!(
+            !same_shape(&old, &other),
+            "another session in the same place changes it"
+        );
+        let moved = vec![Entry::Separator, sub("dev", vec![check(a, false)])];
+        assert!(!same_shape(&old, &moved));
+    }
+}

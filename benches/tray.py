@@ -1,0 +1,114 @@
+#!/usr/bin/python3
+"""Figures of the release tray with 1,000 sessions (run by benches/tray.sh, which makes the
+desktop, the bus and the state): time from launch to the menu exported on D-Bus, idle RSS,
+context switches over an idle period, menu rebuild times (from the tray's debug log), and
+how long the exported menu takes to follow a change made by the CLI."""
+import os
+import re
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "tray"))
+import dbus  # noqa: E402
+import dbusmenu  # noqa: E402
+
+BIN, TMP, IDLE = sys.argv[1], sys.argv[2], int(sys.argv[3])
+bus = dbus.SessionBus()
+
+
+def exported(pid):
+    try:
+        _, _, root = dbusmenu.layout(bus, pid)
+        return root
+    except dbus.DBusException:
+        return None
+
+
+def launch(log):
+    t0 = time.monotonic()
+    p = subprocess.Popen([BIN], stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+    while True:
+        root = exported(p.pid)
+        if root is not None:
+            return p, time.monotonic() - t0, root
+        if p.poll() is not None or time.monotonic() - t0 > 60:
+            sys.exit(f"the tray did not export its menu (exit {p.poll()}); see {log.name}")
+        time.sleep(0.005)
+
+
+def count(node):
+    return 1 + sum(count(c) for c in node.get("children", []))
+
+
+def switches(pid):
+    total = 0
+    for t in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{t}/status") as f:
+            for line in f:
+                if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                    total += int(line.split()[1])
+    return total
+
+
+def rss_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS"):
+                return int(line.split()[1])
+
+
+def stop(p):
+    p.terminate()
+    p.wait(timeout=30)
+
+
+times = []
+for i in range(3):
+    with open(f"{TMP}/tray-{i}.log", "w") as log:
+        p, took, root = launch(log)
+        times.append(took)
+        if i < 2:
+            stop(p)
+print(f"menu entries exported: {count(root) - 1}")
+print("launch → menu exported on D-Bus: " + ", ".join(f"{t * 1000:.0f} ms" for t in times))
+
+time.sleep(5)
+rss = rss_kb(p.pid)
+threads = len(os.listdir(f"/proc/{p.pid}/task"))
+before = switches(p.pid)
+time.sleep(IDLE)
+after = switches(p.pid)
+print(f"idle RSS: {rss / 1024:.1f} MB ({threads} threads)")
+print(f"context switches over {IDLE} idle seconds (all threads): {after - before}")
+
+
+def follow(cmd, check, label):
+    t0 = time.monotonic()
+    subprocess.run([BIN] + cmd, check=True, capture_output=True)
+    t1 = time.monotonic()
+    while True:
+        root = exported(p.pid)
+        if root is not None and check(root):
+            break
+        if time.monotonic() - t1 > 30:
+            sys.exit(f"the menu did not follow: {label}")
+        time.sleep(0.005)
+    print(f"{label}: CLI command {1000 * (t1 - t0):.0f} ms, then the exported menu followed in {1000 * (time.monotonic() - t1):.0f} ms")
+
+
+labels = lambda root: [c["label"] for c in root.get("children", [])]  # noqa: E731
+follow(["profile", "add", "bench-new"], lambda r: "bench-new" in labels(r), "a profile added (full rebuild)")
+follow(
+    ["session", "edit", "s0001", "--alias", "s0001-renamed"],
+    lambda r: any(
+        c["label"].startswith("s0001-renamed") for p in r["children"] for c in p.get("children", [])
+    ),
+    "a session renamed (in place)",
+)
+stop(p)
+with open(f"{TMP}/tray-2.log") as f:
+    for line in f:
+        m = re.search(r"menu refreshed update=Ok\((\w+)\) took=([\d.]+)(\w+)", line)
+        if m and m.group(1) != "Unchanged":
+            print(f"menu update in the tray ({m.group(1)}): {m.group(2)} {m.group(3)}")
