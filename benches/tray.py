@@ -42,26 +42,63 @@ def count(node):
 
 
 def switches(pid):
-    total = 0
+    """Context switches of every thread, by thread id."""
+    out = {}
     for t in os.listdir(f"/proc/{pid}/task"):
-        with open(f"/proc/{pid}/task/{t}/status") as f:
-            for line in f:
-                if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
-                    total += int(line.split()[1])
-    return total
+        try:
+            with open(f"/proc/{pid}/task/{t}/status") as f:
+                out[t] = sum(
+                    int(line.split()[1])
+                    for line in f
+                    if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches"))
+                )
+        except FileNotFoundError:
+            pass
+    return out
 
 
-def rss_kb(pid):
+def idle_switches(pid, seconds):
+    """Switches over `seconds`, sampled every second so that a thread that ends counts
+    what it did until its last sample, and one that starts counts from zero."""
+    first = switches(pid)
+    last = dict(first)
+    for _ in range(seconds):
+        time.sleep(1)
+        last.update(switches(pid))
+    return sum(v - first.get(t, 0) for t, v in last.items())
+
+
+def rss(pid):
+    """Resident memory: total, and its anonymous (the process's own) and file-backed
+    (shared libraries, fonts, icon caches) parts, in MB."""
+    fields = {}
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS"):
-                return int(line.split()[1])
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "RssAnon", "RssFile", "RssShmem"):
+                fields[key] = int(value.split()[0]) / 1024
+    return (
+        f"{fields['VmRSS']:.1f} MB (anonymous {fields['RssAnon']:.1f} MB, "
+        f"file-backed {fields['RssFile']:.1f} MB, shared memory {fields['RssShmem']:.1f} MB)"
+    )
 
 
 def stop(p):
     p.terminate()
     p.wait(timeout=30)
 
+
+# For comparison: the tray with no session at all.
+empty_env = dict(os.environ, CREDTRAY_CONFIG_DIR=f"{TMP}/empty-cfg")
+with open(f"{TMP}/tray-empty.log", "w") as log:
+    q = subprocess.Popen([BIN], stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=empty_env)
+    t0 = time.monotonic()
+    while exported(q.pid) is None and time.monotonic() - t0 < 30:
+        time.sleep(0.005)
+    took = time.monotonic() - t0
+    time.sleep(5)
+    print(f"no session: menu exported in {took * 1000:.0f} ms, RSS {rss(q.pid)}")
+    stop(q)
 
 times = []
 for i in range(3):
@@ -73,14 +110,11 @@ for i in range(3):
 print(f"menu entries exported: {count(root) - 1}")
 print("launch → menu exported on D-Bus: " + ", ".join(f"{t * 1000:.0f} ms" for t in times))
 
-time.sleep(5)
-rss = rss_kb(p.pid)
+# tokio's blocking threads end after 10 idle seconds: let them go first.
+time.sleep(15)
 threads = len(os.listdir(f"/proc/{p.pid}/task"))
-before = switches(p.pid)
-time.sleep(IDLE)
-after = switches(p.pid)
-print(f"idle RSS: {rss / 1024:.1f} MB ({threads} threads)")
-print(f"context switches over {IDLE} idle seconds (all threads): {after - before}")
+print(f"idle RSS: {rss(p.pid)}, {threads} threads")
+print(f"context switches over {IDLE} idle seconds (all threads): {idle_switches(p.pid, IDLE)}")
 
 
 def follow(cmd, check, label):
@@ -98,7 +132,7 @@ def follow(cmd, check, label):
 
 
 labels = lambda root: [c["label"] for c in root.get("children", [])]  # noqa: E731
-follow(["profile", "add", "bench-new"], lambda r: "bench-new" in labels(r), "a profile added (full rebuild)")
+follow(["profile", "add", "bench-new"], lambda r: "bench-new" in labels(r), "a profile added (one submenu inserted)")
 follow(
     ["session", "edit", "s0001", "--alias", "s0001-renamed"],
     lambda r: any(

@@ -14,7 +14,7 @@ packages=(
   dbus dbus-x11 gnome-keyring libsecret-tools
   # the tray and its tests
   libgtk-3-dev libayatana-appindicator3-dev libxdo-dev
-  xvfb x11-xserver-utils xdotool imagemagick dunst libnotify-bin trayer
+  xvfb xdotool imagemagick dunst libnotify-bin trayer
   python3-dbus # the tray tests read the menu over D-Bus with Debian's python3
 )
 

@@ -15,7 +15,7 @@ if [[ $# -eq 0 ]]; then
   echo "usage: $0 CMD [ARGS...]" >&2
   exit 2
 fi
-for tool in Xvfb dunst dunstctl trayer xdotool import xsetroot; do
+for tool in Xvfb dunst dunstctl trayer xdotool import; do
   command -v "$tool" >/dev/null || {
     echo "with-desktop: $tool not found: run scripts/install-deps.sh" >&2
     exit 127
@@ -46,8 +46,6 @@ done
 exec {displayfd}>&-
 [[ -n $display ]] || { echo "with-desktop: Xvfb did not start:" >&2; cat "$tmp/xvfb.log" >&2; exit 1; }
 export DISPLAY=":$display"
-# A quiet background, so that screenshots look like a desktop rather than a black void.
-xsetroot -solid '#3b5369' || echo "with-desktop: no background (xsetroot)" >&2
 
 # dunst: notifications logged by a script rule (dunst runs it for every notification).
 export CREDTRAY_TEST_NOTIFICATIONS=$tmp/notifications.jsonl

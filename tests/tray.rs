@@ -56,6 +56,8 @@ fn wait_window(title: &str, timeout: Duration) -> String {
 }
 
 fn screenshot(name: &str) -> PathBuf {
+    // Let GTK handle the last keys and redraw first.
+    thread::sleep(Duration::from_millis(400));
     let path = x11::artifacts_dir().join(format!("{name}.png"));
     x11::screenshot(&display(), &path);
     path

@@ -19,7 +19,7 @@ use super::icons::Icons;
 use super::menu::{self, IconState, ItemId, MenuInputs};
 use super::notices::{self, Notice, Notices, ENTER_CODE_ACTION};
 use super::notifier::Notifier;
-use super::render::{Rendered, Update};
+use super::render::Rendered;
 use crate::engine::events::Event;
 use crate::engine::{Engine, EngineError, StartOptions};
 use crate::model::session::{
@@ -265,14 +265,8 @@ impl App {
         let t = std::time::Instant::now();
         let update = rendered.update(model);
         tracing::debug!(?update, took = ?t.elapsed(), "menu refreshed");
-        match update {
-            Ok(Update::Rebuilt) => {
-                if let Some(t) = &self.tray {
-                    t.set_menu(Some(Box::new(rendered.root.clone())));
-                }
-            }
-            Ok(_) => {}
-            Err(e) => tracing::error!("cannot update the tray menu: {e}"),
+        if let Err(e) = update {
+            tracing::error!("cannot update the tray menu: {e}");
         }
         if let Some(t) = &self.tray {
             let _ = t.set_tooltip(Some(tooltip));

@@ -1,15 +1,16 @@
 //! Renders the pure menu model ([`super::menu::Menu`]) onto `muda`.
 //!
-//! A change that keeps the menu's shape (the same entries with the same ids in the same
-//! places: a start, a stop, a rotation) is applied in place, by setting only the labels,
-//! check marks and enabled flags that differ, and replacing only the submenus whose label
-//! changed (a profile marked active); anything else (a session or profile added, removed
-//! or moved) builds a new `muda` menu. Menu ids are [`ItemId::key`] strings, so a
+//! Only what changed is touched: a start, a stop or a rotation sets the check marks and
+//! labels that differ and replaces the submenus whose label changed (a profile marked
+//! active); a session added to a profile rebuilds that profile's submenu; a profile added
+//! or removed inserts or removes that submenu. The tray host re-reads only those entries,
+//! which matters with a thousand sessions (a whole new menu takes libdbusmenu seconds to
+//! export). Menu ids are [`ItemId::key`] strings, so a
 //! click maps back with [`ItemId::parse`].
 
 use muda::{CheckMenuItem, IsMenuItem, MenuItem, PredefinedMenuItem, Submenu};
 
-use super::menu::{Entry, ItemId, Menu};
+use super::menu::{Entry, ItemId, Menu, ACTIVE_MARK};
 
 /// The `muda` item of one entry, with those of its children.
 enum Node {
@@ -73,8 +74,8 @@ pub enum Update {
     /// Marks, flags and labels were changed in place (a relabelled submenu is replaced by
     /// a new one at the same place: `muda` cannot relabel a submenu on GTK).
     InPlace,
-    /// A new root menu was built (the tray icon must be given it).
-    Rebuilt,
+    /// Entries were added, removed or rebuilt: only those, the rest stayed in place.
+    Restructured,
 }
 
 impl Rendered {
@@ -95,23 +96,56 @@ impl Rendered {
         &self.model
     }
 
-    /// Shows `model`, in place when its shape is the same.
+    /// Shows `model`, changing only what differs: top-level entries are matched by
+    /// identity (a profile by its name, an item by its id); a matched entry of the same
+    /// shape is updated in place, one of another shape (a session added to a profile) is
+    /// rebuilt alone, and unmatched ones (a profile added or removed) are inserted or
+    /// removed. The root menu itself is never replaced, so the tray host only ever sees
+    /// the entries that changed.
     pub fn update(&mut self, model: Menu) -> Result<Update, muda::Error> {
         if model == self.model {
             return Ok(Update::Unchanged);
         }
-        if !same_shape(&self.model.entries, &model.entries) {
-            *self = Rendered::new(model)?;
-            return Ok(Update::Rebuilt);
+        let old = &self.model.entries;
+        let new = &model.entries;
+        let restructured = !same_shape(old, new);
+        let old_keys: Vec<String> = old.iter().map(top_key).collect();
+        let new_keys: Vec<String> = new.iter().map(top_key).collect();
+        let shortest = old.len().min(new.len());
+        let prefix = (0..shortest)
+            .take_while(|&i| old_keys[i] == new_keys[i])
+            .count();
+        let suffix = (0..shortest - prefix)
+            .take_while(|&i| old_keys[old.len() - 1 - i] == new_keys[new.len() - 1 - i])
+            .count();
+        let root = Parent::Root(&self.root);
+
+        let mut nodes = std::mem::take(&mut self.nodes);
+        let tail = nodes.split_off(old.len() - suffix);
+        let middle = nodes.split_off(prefix);
+        for (at, node) in nodes.iter_mut().enumerate() {
+            patch_one(root, at, &old[at], &new[at], node)?;
         }
-        patch(
-            Parent::Root(&self.root),
-            &self.model.entries,
-            &model.entries,
-            &mut self.nodes,
-        )?;
+        for node in &middle {
+            self.root.remove(node.item())?;
+        }
+        for (j, e) in new[prefix..new.len() - suffix].iter().enumerate() {
+            let node = build(e)?;
+            self.root.insert(node.item(), prefix + j)?;
+            nodes.push(node);
+        }
+        for (i, mut node) in tail.into_iter().enumerate() {
+            let (a, b) = (old.len() - suffix + i, new.len() - suffix + i);
+            patch_one(root, b, &old[a], &new[b], &mut node)?;
+            nodes.push(node);
+        }
+        self.nodes = nodes;
         self.model = model;
-        Ok(Update::InPlace)
+        Ok(if restructured {
+            Update::Restructured
+        } else {
+            Update::InPlace
+        })
     }
 
     /// Puts a check item back to the state the model says (GTK flips it on click, before
@@ -152,51 +186,73 @@ fn same_shape(a: &[Entry], b: &[Entry]) -> bool {
         })
 }
 
-/// Applies the differences between two levels of the same shape.
-fn patch(
+/// Identity of a top-level entry: a profile's submenu by the profile's name (its active
+/// mark aside), an item by its id.
+fn top_key(e: &Entry) -> String {
+    match e {
+        Entry::Submenu { label, .. } => {
+            format!("p:{}", label.strip_prefix(ACTIVE_MARK).unwrap_or(label))
+        }
+        Entry::Check { id, .. } | Entry::Item { id, .. } => format!("i:{}", id.key()),
+        Entry::Separator => "-".to_string(),
+    }
+}
+
+/// Brings the entry at position `at` of `parent` from `a` to `b`: in place when they have
+/// the same shape and label, by a new item otherwise.
+fn patch_one(
     parent: Parent<'_>,
-    old: &[Entry],
-    new: &[Entry],
-    nodes: &mut [Node],
+    at: usize,
+    a: &Entry,
+    b: &Entry,
+    node: &mut Node,
 ) -> Result<(), muda::Error> {
-    for (at, ((a, b), node)) in old.iter().zip(new).zip(nodes.iter_mut()).enumerate() {
-        if a == b {
-            continue;
+    if a == b {
+        return Ok(());
+    }
+    let in_place = same_shape(std::slice::from_ref(a), std::slice::from_ref(b))
+        && !(matches!(b, Entry::Submenu { .. }) && a.label() != b.label());
+    if !in_place {
+        let fresh = build(b)?;
+        parent.replace(node.item(), fresh.item(), at)?;
+        *node = fresh;
+        return Ok(());
+    }
+    match (b, &mut *node) {
+        (Entry::Submenu { children, .. }, Node::Submenu(sub, kids)) => {
+            let sub = sub.clone();
+            for (i, ((x, y), n)) in a
+                .children()
+                .iter()
+                .zip(children)
+                .zip(kids.iter_mut())
+                .enumerate()
+            {
+                patch_one(Parent::Sub(&sub), i, x, y, n)?;
+            }
         }
-        match (b, &mut *node) {
-            (Entry::Submenu { label, children }, Node::Submenu(sub, kids)) => {
-                if a.label() != label {
-                    let fresh = build(b)?;
-                    parent.replace(sub, fresh.item(), at)?;
-                    *node = fresh;
-                } else {
-                    let sub = sub.clone();
-                    patch(Parent::Sub(&sub), a.children(), children, kids)?;
-                }
+        (
+            Entry::Check {
+                label,
+                checked,
+                enabled,
+                ..
+            },
+            Node::Check(c),
+        ) => {
+            if a.label() != label {
+                c.set_text(label);
             }
-            (
-                Entry::Check {
-                    label,
-                    checked,
-                    enabled,
-                    ..
-                },
-                Node::Check(c),
-            ) => {
-                if a.label() != label {
-                    c.set_text(label);
-                }
-                c.set_checked(*checked);
-                c.set_enabled(*enabled);
-            }
-            (Entry::Item { label, enabled, .. }, Node::Item(i)) => {
-                if a.label() != label {
-                    i.set_text(label);
-                }
-                i.set_enabled(*enabled);
-            }
-            _ => {}
+            c.set_checked(*checked);
+            c.set_enabled(*enabled);
         }
+        (Entry::Item { label, enabled, .. }, Node::Item(i)) => {
+            if a.label() != label {
+                i.set_text(label);
+            }
+            i.set_enabled(*enabled);
+        }
+        _ => {}
     }
     Ok(())
 }
@@ -268,5 +324,65 @@ mod tests {
         );
         let moved = vec![Entry::Separator, sub("dev", vec![check(a, false)])];
         assert!(!same_shape(&old, &moved));
+    }
+
+    fn texts(r: &Rendered) -> Vec<String> {
+        r.root
+            .items()
+            .iter()
+            .map(|i| match i {
+                muda::MenuItemKind::Submenu(s) => s.text(),
+                muda::MenuItemKind::Check(c) => format!("[{}] {}", c.is_checked(), c.text()),
+                muda::MenuItemKind::MenuItem(m) => m.text(),
+                _ => "—".to_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn updates_touch_only_what_changed_and_end_equal_to_a_fresh_render() {
+        use crate::model::{IamUser, Session, SessionKind, State};
+        use crate::tray::menu::{build as model, MenuInputs};
+        use std::collections::BTreeSet;
+        let session = |alias: &str, profile: &str| Session {
+            id: Uuid::new_v4(),
+            alias: alias.into(),
+            profile: profile.into(),
+            region: "eu-west-1".into(),
+            kind: SessionKind::IamUser(IamUser {
+                mfa_serial: None,
+                duration_secs: 3600,
+            }),
+        };
+        let menu_of = |state: &State| {
+            model(&MenuInputs {
+                state,
+                now: chrono::Utc::now(),
+                attention: &BTreeSet::new(),
+                start_at_login: false,
+            })
+        };
+        let mut state = State::new();
+        state.add_profile("dev").unwrap();
+        state.add_session(session("a", "dev")).unwrap();
+        let mut r = Rendered::new(menu_of(&state)).unwrap();
+        let first = texts(&r);
+
+        // A profile added between the others and the global items.
+        state.add_profile("ops").unwrap();
+        assert_eq!(r.update(menu_of(&state)).unwrap(), Update::Restructured);
+        assert_eq!(texts(&r), texts(&Rendered::new(menu_of(&state)).unwrap()));
+        assert_eq!(texts(&r).len(), first.len() + 1);
+        // A session added to it rebuilds that submenu alone.
+        state.add_session(session("b", "ops")).unwrap();
+        assert_eq!(r.update(menu_of(&state)).unwrap(), Update::Restructured);
+        assert_eq!(texts(&r), texts(&Rendered::new(menu_of(&state)).unwrap()));
+        // The same state again: nothing to do.
+        assert_eq!(r.update(menu_of(&state)).unwrap(), Update::Unchanged);
+        // The profile removed (its session moves to default).
+        state.remove_profile("ops").unwrap();
+        r.update(menu_of(&state)).unwrap();
+        assert_eq!(texts(&r), texts(&Rendered::new(menu_of(&state)).unwrap()));
+        assert_eq!(r.model(), &menu_of(&state));
     }
 }
