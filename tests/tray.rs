@@ -256,6 +256,14 @@ impl Tray {
         }
     }
 
+    /// Clicks Quit and expects a clean exit.
+    #[track_caller]
+    fn quit(&mut self) {
+        self.click(&["Quit"]);
+        let status = self.wait_exit(Duration::from_secs(15));
+        assert!(status.success(), "Quit exited with {status}:\n{}", self.log());
+    }
+
     fn terminate(&mut self) -> ExitStatus {
         let pid = self.pid.to_string();
         let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
@@ -497,8 +505,7 @@ fn quit_stops_every_session_and_the_next_launch_resumes_them() {
     let mut tray = Tray::start(&sb);
     thread::sleep(Duration::from_secs(2));
     assert!(!sb.is_active("bob"), "resumed although the setting is off");
-    tray.click(&["Quit"]);
-    assert!(tray.wait_exit(Duration::from_secs(10)).success());
+    tray.quit();
 }
 
 #[test]
@@ -569,8 +576,7 @@ fn start_at_login_adds_and_removes_the_autostart_entry() {
         "off"
     );
 
-    tray.click(&["Quit"]);
-    assert!(tray.wait_exit(Duration::from_secs(10)).success());
+    tray.quit();
 }
 
 #[test]
@@ -607,8 +613,7 @@ fn a_start_that_fails_from_the_menu_is_notified() {
         labels(node(&menu, &["dev", &marked]).unwrap())[0],
         "Renew now…"
     );
-    tray.click(&["Quit"]);
-    assert!(tray.wait_exit(Duration::from_secs(10)).success());
+    tray.quit();
 }
 
 #[test]
@@ -668,8 +673,7 @@ fn the_menu_opens_from_its_icon_in_a_tray_host() {
         shot.display()
     );
     xdotool(&["key", "Escape", "Escape"]);
-    tray.click(&["Quit"]);
-    assert!(tray.wait_exit(Duration::from_secs(10)).success());
+    tray.quit();
 }
 
 /// Sets the rotation margin (seconds).
@@ -696,6 +700,17 @@ fn expire_in(sb: &Sandbox, id: &str, secs: i64) {
     fs::write(&tmp, serde_json::to_vec_pretty(&state).unwrap()).unwrap();
     fs::set_permissions(&tmp, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     fs::rename(&tmp, &path).unwrap();
+}
+
+/// An MFA session started from the CLI whose credentials expire in `secs`, with a margin
+/// longer than the token's life, so that renewing it needs a new code at once.
+fn mfa_session_expiring_in(sb: &Sandbox, alias: &str, profile: &str, secs: i64) {
+    set_margin(sb, 43_200);
+    let id = sb.add_iam_user(alias, profile, &["--mfa-serial", &mfa_arn(profile)]);
+    sb.credtray(&["session", "start", alias, "--mfa-code", "123456"])
+        .run()
+        .ok();
+    expire_in(sb, &id, secs);
 }
 
 /// Closes every notification on screen, so that position 0 is the next one.
@@ -762,8 +777,7 @@ fn an_mfa_session_starts_with_the_code_typed_into_the_dialog() {
         Some(false)
     );
 
-    tray.click(&["Quit"]);
-    assert!(tray.wait_exit(Duration::from_secs(10)).success());
+    tray.quit();
     sb.assert_no_credentials("secure");
 }
 
@@ -794,8 +808,7 @@ fn a_session_moves_to_another_profile_through_the_dialog() {
     });
     assert_eq!(labels(node(&menu, &["dev"]).unwrap()), ["No sessions"]);
 
-    tray.click(&["Quit"]);
-    assert!(tray.wait_exit(Duration::from_secs(10)).success());
+    tray.quit();
     sb.assert_no_credentials("staging");
 }
 
@@ -805,13 +818,7 @@ fn a_rotation_that_needs_an_mfa_code_notifies_once_and_its_action_asks_for_the_c
     let moto = Moto::start();
     let sb = Sandbox::new(&moto);
     let alias = unique("rot");
-    // A margin longer than the token's life: the next refresh needs a new code at once.
-    set_margin(&sb, 43_200);
-    let id = sb.add_iam_user(&alias, "rot", &["--mfa-serial", &mfa_arn("rot")]);
-    sb.credtray(&["session", "start", &alias, "--mfa-code", "123456"])
-        .run()
-        .ok();
-    expire_in(&sb, &id, 300);
+    mfa_session_expiring_in(&sb, &alias, "rot", 300);
 
     let mut tray = Tray::start(&sb);
     let told = wait_until(Duration::from_secs(20), || {
@@ -857,8 +864,7 @@ fn a_rotation_that_needs_an_mfa_code_notifies_once_and_its_action_asks_for_the_c
     tray.wait_menu("the mark gone", Duration::from_secs(5), |m| {
         node(m, &["● rot", &plain]).is_some()
     });
-    tray.click(&["Quit"]);
-    assert!(tray.wait_exit(Duration::from_secs(10)).success());
+    tray.quit();
 }
 
 #[test]
@@ -867,12 +873,7 @@ fn credentials_that_run_out_are_removed_and_notified_as_stopped() {
     let moto = Moto::start();
     let sb = Sandbox::new(&moto);
     let alias = unique("expiring");
-    set_margin(&sb, 43_200);
-    let id = sb.add_iam_user(&alias, "exp", &["--mfa-serial", &mfa_arn("exp")]);
-    sb.credtray(&["session", "start", &alias, "--mfa-code", "123456"])
-        .run()
-        .ok();
-    expire_in(&sb, &id, 4);
+    mfa_session_expiring_in(&sb, &alias, "exp", 4);
 
     let mut tray = Tray::start(&sb);
     let stopped = wait_until(Duration::from_secs(30), || {
@@ -900,8 +901,7 @@ fn credentials_that_run_out_are_removed_and_notified_as_stopped() {
     tray.wait_menu("the session unchecked", Duration::from_secs(5), |m| {
         checked(m, &["exp", &format!("{alias} · iam-user · us-east-1")]) == Some(false)
     });
-    tray.click(&["Quit"]);
-    assert!(tray.wait_exit(Duration::from_secs(10)).success());
+    tray.quit();
 }
 
 #[test]
@@ -955,8 +955,7 @@ fn an_iam_user_added_through_the_form_keeps_its_keys_in_the_keychain_and_starts(
     let started = wait_until(Duration::from_secs(30), || sb.is_active("form-user"));
     assert!(started, "the new session did not start:\n{}", tray.log());
     sb.assert_caller("formprof", MOTO_USER_ARN);
-    tray.click(&["Quit"]);
-    assert!(tray.wait_exit(Duration::from_secs(10)).success());
+    tray.quit();
     assert!(
         !tray.log().contains(&sb.secret_access_key),
         "the secret reached the tray's log"

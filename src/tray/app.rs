@@ -53,6 +53,8 @@ pub enum UserEvent {
     NotificationAction(Uuid, String),
     /// Quit was asked for (the menu's Quit, SIGTERM, Ctrl-C).
     Quit,
+    /// Quit waited long enough for actions in flight: stop the sessions now.
+    QuitNow,
     /// The sessions were stopped for quitting: exit.
     QuitDone(Result<usize, String>),
 }
@@ -130,6 +132,7 @@ pub struct App {
     notifier: Notifier,
     state_error: Option<String>,
     quitting: bool,
+    stopping_all: bool,
     agent_stop: Option<oneshot::Sender<()>>,
     /// The exit code once quitting is done.
     pub exit_code: i32,
@@ -162,6 +165,7 @@ impl App {
             notifier,
             state_error: None,
             quitting: false,
+            stopping_all: false,
             agent_stop: Some(agent_stop),
             exit_code: 0,
         }
@@ -341,6 +345,9 @@ impl App {
                 if let Some(n) = o.notice {
                     self.notifier.show(n);
                 }
+                if self.quitting && self.busy.is_empty() {
+                    self.stop_all();
+                }
                 self.refresh();
             }
             UserEvent::NotificationAction(id, action) => {
@@ -349,6 +356,7 @@ impl App {
                 }
             }
             UserEvent::Quit => self.quit(),
+            UserEvent::QuitNow => self.stop_all(),
             UserEvent::QuitDone(result) => {
                 match result {
                     Ok(n) => tracing::info!(
@@ -429,26 +437,10 @@ impl App {
         };
         if state.active.contains_key(&id) {
             let engine = self.engine.clone();
+            let what = format!("stop '{}'", s.alias);
             self.spawn(Some(id), async move {
                 let key = id.to_string();
-                match tokio::task::spawn_blocking(move || engine.stop(&key)).await {
-                    Ok(Ok(_)) => Outcome {
-                        resolved: true,
-                        ..Outcome::default()
-                    },
-                    Ok(Err(e)) => Outcome {
-                        notice: Some(notices::failed(
-                            Some(id),
-                            &format!("stop '{}'", s.alias),
-                            &e.to_string(),
-                        )),
-                        ..Outcome::default()
-                    },
-                    Err(e) => Outcome {
-                        notice: Some(notices::failed(Some(id), "stop", &e.to_string())),
-                        ..Outcome::default()
-                    },
-                }
+                local_outcome(id, what, move || engine.stop(&key)).await
             });
         } else {
             self.start(id, s.alias);
@@ -641,29 +633,10 @@ impl App {
                 if !yes {
                     return;
                 }
+                let what = format!("remove '{}'", s.alias);
                 spawn_outcome(&rt, &ui, Some(id), async move {
                     let key = id.to_string();
-                    let result =
-                        tokio::task::spawn_blocking(move || engine.remove_session(&key, true))
-                            .await;
-                    match result {
-                        Ok(Ok(_)) => Outcome {
-                            resolved: true,
-                            ..Outcome::default()
-                        },
-                        Ok(Err(e)) => Outcome {
-                            notice: Some(notices::failed(
-                                Some(id),
-                                &format!("remove '{}'", s.alias),
-                                &e.to_string(),
-                            )),
-                            ..Outcome::default()
-                        },
-                        Err(e) => Outcome {
-                            notice: Some(notices::failed(Some(id), "remove", &e.to_string())),
-                            ..Outcome::default()
-                        },
-                    }
+                    local_outcome(id, what, move || engine.remove_session(&key, true)).await
                 });
             }),
         );
@@ -947,6 +920,9 @@ impl App {
         });
     }
 
+    /// Quit: no new action starts; once the actions in flight have finished (a start
+    /// writing credentials, at most [`QUIT_WAIT`]), every active session stops and is
+    /// remembered, and the loop exits.
     fn quit(&mut self) {
         if self.quitting {
             return;
@@ -955,6 +931,25 @@ impl App {
         if let Some(stop) = self.agent_stop.take() {
             let _ = stop.send(());
         }
+        if self.busy.is_empty() {
+            return self.stop_all();
+        }
+        tracing::info!(
+            "quitting once {} action(s) in flight finish",
+            self.busy.len()
+        );
+        let ui = self.ui.clone();
+        self.rt.spawn(async move {
+            tokio::time::sleep(QUIT_WAIT).await;
+            ui.send(UserEvent::QuitNow);
+        });
+    }
+
+    fn stop_all(&mut self) {
+        if self.stopping_all {
+            return;
+        }
+        self.stopping_all = true;
         let engine = self.engine.clone();
         let ui = self.ui.clone();
         self.rt.spawn(async move {
@@ -969,6 +964,9 @@ impl App {
     }
 }
 
+/// How long Quit waits for actions in flight before stopping the sessions anyway.
+pub const QUIT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 fn spawn_outcome<F>(rt: &tokio::runtime::Handle, ui: &Ui, session: Option<Uuid>, work: F)
 where
     F: Future<Output = Outcome> + Send + 'static,
@@ -979,6 +977,29 @@ where
         o.session = o.session.or(session);
         ui.send(UserEvent::Done(o));
     });
+}
+
+/// Runs a local step (files and keychain, no network) on tokio's blocking pool; success
+/// resolves the session, a failure is notified as "could not WHAT".
+async fn local_outcome<T, F>(id: Uuid, what: String, step: F) -> Outcome
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, EngineError> + Send + 'static,
+{
+    let result = match tokio::task::spawn_blocking(step).await {
+        Ok(r) => r.map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    match result {
+        Ok(_) => Outcome {
+            resolved: true,
+            ..Outcome::default()
+        },
+        Err(e) => Outcome {
+            notice: Some(notices::failed(Some(id), &what, &e)),
+            ..Outcome::default()
+        },
+    }
 }
 
 async fn start_outcome(engine: &Engine, id: Uuid, alias: &str, opts: &StartOptions) -> Outcome {
