@@ -261,7 +261,11 @@ impl Tray {
     fn quit(&mut self) {
         self.click(&["Quit"]);
         let status = self.wait_exit(Duration::from_secs(15));
-        assert!(status.success(), "Quit exited with {status}:\n{}", self.log());
+        assert!(
+            status.success(),
+            "Quit exited with {status}:\n{}",
+            self.log()
+        );
     }
 
     fn terminate(&mut self) -> ExitStatus {
@@ -960,4 +964,64 @@ fn an_iam_user_added_through_the_form_keeps_its_keys_in_the_keychain_and_starts(
         !tray.log().contains(&sb.secret_access_key),
         "the secret reached the tray's log"
     );
+}
+
+#[test]
+fn named_profiles_are_renamed_and_removed_through_the_dialogs_with_their_sessions() {
+    let _desktop = desktop();
+    let moto = Moto::start();
+    let sb = Sandbox::new(&moto);
+    sb.add_iam_user("alice", "dev", &[]);
+    sb.credtray(&["session", "start", "alice"]).run().ok();
+    let mut tray = Tray::start(&sb);
+
+    // Rename: the manager (dev selected, then Rename…), then the new name.
+    tray.click(&["Named profiles…"]);
+    let manager = wait_window("^credtray: named profiles$", Duration::from_secs(15));
+    key(&manager, "Down");
+    screenshot("tray-dialog-profiles");
+    key(&manager, "Tab");
+    key(&manager, "Tab");
+    key(&manager, "Return");
+    let name = wait_window("^credtray: rename profile 'dev'$", Duration::from_secs(15));
+    type_into(&name, "development");
+    key(&name, "Return");
+    let renamed = wait_until(Duration::from_secs(30), || {
+        sb.profile_names().contains(&"development".to_string())
+            && sb.session("alice")["profile"] == "development"
+            && sb.is_active("alice")
+    });
+    assert!(renamed, "the profile was not renamed:\n{}", tray.log());
+    sb.assert_caller("development", MOTO_USER_ARN);
+    sb.assert_no_credentials("dev");
+    tray.wait_menu("'● development'", Duration::from_secs(5), |m| {
+        checked(m, &["● development", "alice · iam-user · us-east-1"]) == Some(true)
+    });
+
+    // Remove: its session moves to default and restarts there.
+    tray.click(&["Named profiles…"]);
+    let manager = wait_window("^credtray: named profiles$", Duration::from_secs(15));
+    key(&manager, "Down");
+    for _ in 0..3 {
+        key(&manager, "Tab");
+    }
+    key(&manager, "Return");
+    let confirm = wait_window(
+        "^credtray: remove profile 'development'$",
+        Duration::from_secs(15),
+    );
+    screenshot("tray-dialog-remove-profile");
+    key(&confirm, "Return");
+    let removed = wait_until(Duration::from_secs(30), || {
+        !sb.profile_names().contains(&"development".to_string())
+            && sb.session("alice")["profile"] == "default"
+            && sb.is_active("alice")
+    });
+    assert!(removed, "the profile was not removed:\n{}", tray.log());
+    sb.assert_caller("default", MOTO_USER_ARN);
+    sb.assert_no_credentials("development");
+    tray.wait_menu("alice under '● default'", Duration::from_secs(5), |m| {
+        checked(m, &["● default", "alice · iam-user · us-east-1"]) == Some(true)
+    });
+    tray.quit();
 }
