@@ -1025,3 +1025,45 @@ fn named_profiles_are_renamed_and_removed_through_the_dialogs_with_their_session
     });
     tray.quit();
 }
+
+#[test]
+fn test_credentials_notifies_who_they_are_and_a_region_change_follows_in_the_menu() {
+    let _desktop = desktop();
+    let moto = Moto::start();
+    let sb = Sandbox::new(&moto);
+    let alias = unique("tester");
+    sb.add_iam_user(&alias, "qa", &[]);
+    let mut tray = Tray::start(&sb);
+    let actions = format!("{alias}…");
+
+    tray.click(&["qa", &actions, "Test credentials"]);
+    let told = wait_until(Duration::from_secs(30), || {
+        !notifications_about(&alias).is_empty()
+    });
+    assert!(told, "no notification:\n{}", tray.log());
+    let n = notifications_about(&alias);
+    assert_eq!(n[0]["summary"], format!("'{alias}' works"));
+    assert_eq!(
+        n[0]["body"],
+        format!("Its credentials act as {MOTO_USER_ARN}. Nothing was written.")
+    );
+    assert!(!sb.is_active(&alias));
+    sb.assert_no_credentials("qa");
+
+    tray.click(&["qa", &actions, "Change region…"]);
+    let dialog = wait_window(
+        &format!("^credtray: region of '{alias}'$"),
+        Duration::from_secs(15),
+    );
+    key(&dialog, "ctrl+a");
+    type_into(&dialog, "eu-north-1");
+    key(&dialog, "Return");
+    let item = format!("{alias} · iam-user · eu-north-1");
+    tray.wait_menu(
+        "the new region in the label",
+        Duration::from_secs(10),
+        |m| node(m, &["qa", &item]).is_some(),
+    );
+    assert_eq!(sb.session(&alias)["region"], "eu-north-1");
+    tray.quit();
+}
