@@ -839,10 +839,10 @@ impl App {
                     dialogs::confirm(
                         dialogs::ConfirmRequest {
                             title: format!("credtray: remove profile '{name}'"),
-                            message: if n == 0 {
-                                format!("Remove the named profile '{name}'?")
-                            } else {
-                                format!("Remove the named profile '{name}'? Its {n} session(s) move to 'default'; active ones restart there.")
+                            message: match n {
+                                0 => format!("Remove the named profile '{name}'?"),
+                                1 => format!("Remove the named profile '{name}'? Its session moves to 'default' (and restarts there if it is active)."),
+                                n => format!("Remove the named profile '{name}'? Its {n} sessions move to 'default'; active ones restart there."),
                             },
                             ok_label: "Remove".into(),
                             destructive: true,
