@@ -49,6 +49,8 @@ pub enum UserEvent {
     },
     /// An action started from the menu has finished.
     Done(Outcome),
+    /// A dialog run off the UI thread (macOS, Windows) was answered.
+    DialogAnswer(u64, Option<String>),
     /// The user chose an action of a notification about a session.
     NotificationAction(Uuid, String),
     /// Quit was asked for (the menu's Quit, SIGTERM, Ctrl-C).
@@ -355,6 +357,7 @@ impl App {
                     self.renew(id);
                 }
             }
+            UserEvent::DialogAnswer(id, answer) => dialogs::deliver(id, answer),
             UserEvent::Quit => self.quit(),
             UserEvent::QuitNow => self.stop_all(),
             UserEvent::QuitDone(result) => {

@@ -4,7 +4,8 @@
 //! - [`render`]: that model onto `muda`, in place when only marks and labels change;
 //! - [`app`]: the `tao` event loop on the main thread, the tray icon, and the glue that
 //!   runs every engine call on tokio and brings the result back as a user event;
-//! - [`dialogs`]: native dialogs (GTK 3 on Linux), never modal to the process;
+//! - [`dialogs`]: native dialogs (GTK 3 on Linux, AppleScript on macOS, Windows Forms on
+//!   Windows), never modal to the process;
 //! - [`notices`] (pure) and [`notifier`]: desktop notifications, one per session per event;
 //! - [`icons`]: the idle / active / attention icons built into the binary.
 //!
@@ -75,6 +76,11 @@ pub fn run(runtime: tokio::runtime::Runtime) -> Result<ExitCode> {
     muda::MenuEvent::set_event_handler(Some(move |e: muda::MenuEvent| {
         menu_ui.send(UserEvent::Menu(e.id.0));
     }));
+
+    let dialog_ui = ui.clone();
+    dialogs::set_dispatcher(move |id, answer| {
+        dialog_ui.send(UserEvent::DialogAnswer(id, answer));
+    });
 
     // The agent: rotation, expiry, and the watch on the state file.
     let (agent_stop, agent_stopped) = oneshot::channel::<()>();

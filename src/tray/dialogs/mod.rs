@@ -2,22 +2,79 @@
 //! runs later, on the UI thread, with the user's answer (`None`: cancelled or closed). No
 //! dialog is modal to the process: the event loop, the menu and rotation go on meanwhile.
 //!
-//! Linux: GTK 3, the toolkit `tao` runs on (`gtk.rs`). Other platforms do not have these
-//! dialogs yet: they answer `None` at once and the tray points to the CLI instead.
+//! Linux: GTK 3, the toolkit `tao` runs on (`gtk.rs`). macOS and Windows: the platform's
+//! own dialog host in a child process (`external.rs`: AppleScript, Windows Forms through
+//! PowerShell), driven from the UI thread by `native.rs`; the child runs on a worker
+//! thread and its answer comes back to the UI thread through [`set_dispatcher`] and
+//! [`deliver`].
 //!
 //! Window titles are stable (tests find the dialogs by them): see [`titles`].
 
 use uuid::Uuid;
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+pub mod external;
 #[cfg(target_os = "linux")]
 mod gtk;
 #[cfg(target_os = "linux")]
 pub use self::gtk::*;
 
 #[cfg(not(target_os = "linux"))]
-mod unsupported;
+mod native;
 #[cfg(not(target_os = "linux"))]
-pub use self::unsupported::*;
+pub use self::native::*;
+
+/// What runs with a dialog's answer, on the UI thread.
+type Answer = Box<dyn FnOnce(Option<String>)>;
+
+thread_local! {
+    /// Dialogs waiting for an answer from a worker thread: the last id, and the callbacks.
+    static PENDING: RefCell<(u64, HashMap<u64, Answer>)> = RefCell::new((0, HashMap::new()));
+}
+
+/// Sends a worker thread's answer to the UI thread.
+type Dispatch = Box<dyn Fn(u64, Option<String>) + Send + Sync>;
+static DISPATCH: OnceLock<Dispatch> = OnceLock::new();
+
+/// Sets how an answer reaches the UI thread (the tray sends it as an event); once.
+pub fn set_dispatcher(f: impl Fn(u64, Option<String>) + Send + Sync + 'static) {
+    let _ = DISPATCH.set(Box::new(f));
+}
+
+/// Runs, on the UI thread, what waits for the answer of dialog `id`.
+pub fn deliver(id: u64, answer: Option<String>) {
+    let done = PENDING.with(|p| p.borrow_mut().1.remove(&id));
+    if let Some(done) = done {
+        done(answer)
+    }
+}
+
+/// Asks `prompt` with the platform's dialog host on a worker thread; `done` runs on the
+/// UI thread with the answer.
+#[cfg_attr(target_os = "linux", allow(dead_code))]
+fn ask(prompt: external::Prompt, done: Answer) {
+    let id = PENDING.with(|p| {
+        let mut p = p.borrow_mut();
+        p.0 += 1;
+        let id = p.0;
+        p.1.insert(id, done);
+        id
+    });
+    let spawned = std::thread::Builder::new()
+        .name("credtray-dialog".into())
+        .spawn(move || {
+            let answer = external::run(&prompt);
+            if let Some(d) = DISPATCH.get() {
+                d(id, answer)
+            }
+        });
+    if spawned.is_err() {
+        deliver(id, None);
+    }
+}
 
 /// Checks a typed value; `Err` holds the message shown under the field (OK stays disabled).
 pub type Validate = Box<dyn Fn(&str) -> Result<(), String>>;
