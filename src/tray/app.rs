@@ -118,6 +118,13 @@ impl MfaPrompt for DialogMfa {
     }
 }
 
+/// The session field a choice dialog changes.
+#[derive(Debug, Clone, Copy)]
+enum Field {
+    Profile,
+    Region,
+}
+
 /// The UI thread's state.
 pub struct App {
     engine: Engine,
@@ -421,8 +428,8 @@ impl App {
         match id {
             ItemId::ToggleSession(s) => self.toggle(s),
             ItemId::Renew(s) => self.renew(s),
-            ItemId::ChangeProfile(s) => self.change_profile(s),
-            ItemId::ChangeRegion(s) => self.change_region(s),
+            ItemId::ChangeProfile(s) => self.change(s, Field::Profile),
+            ItemId::ChangeRegion(s) => self.change(s, Field::Region),
             ItemId::TestSession(s) => self.test(s),
             ItemId::RemoveSession(s) => self.remove(s),
             ItemId::AddIamUser => self.add_iam_user(),
@@ -492,9 +499,40 @@ impl App {
         });
     }
 
-    fn change_profile(&mut self, id: Uuid) {
+    /// Change profile… and Change region…: a choice dialog, then the edited session (an
+    /// active one restarts under its new profile or region; a new profile is created).
+    fn change(&mut self, id: Uuid, field: Field) {
         let Some((state, s)) = self.session(id) else {
             return;
+        };
+        let alias = s.alias.clone();
+        let (title, prompt, choices, current, ok_label, validate, what): (
+            String,
+            String,
+            Vec<String>,
+            String,
+            &str,
+            dialogs::Validate,
+            &'static str,
+        ) = match field {
+            Field::Profile => (
+                format!("credtray: profile of '{alias}'"),
+                format!("Choose the named profile that session '{alias}' writes its credentials under, or type a new one."),
+                state.profiles.clone(),
+                s.profile.clone(),
+                "Move",
+                Box::new(|p: &str| validate_profile_name(p.trim())),
+                "move",
+            ),
+            Field::Region => (
+                format!("credtray: region of '{alias}'"),
+                format!("Choose the region session '{alias}' writes into the config file and calls STS in."),
+                REGIONS.iter().map(|r| r.to_string()).collect(),
+                s.region.clone(),
+                "Change",
+                Box::new(|r: &str| validate_region(r.trim())),
+                "change the region of",
+            ),
         };
         let engine = self.engine.clone();
         let opts = self.opts();
@@ -502,27 +540,28 @@ impl App {
         let rt = self.rt.clone();
         dialogs::choice(
             dialogs::ChoiceRequest {
-                title: format!("credtray: profile of '{}'", s.alias),
-                prompt: format!(
-                    "Choose the named profile that session '{}' writes its credentials under, or type a new one.",
-                    s.alias
-                ),
-                choices: state.profiles.clone(),
-                current: s.profile.clone(),
+                title,
+                prompt,
+                choices,
+                current,
                 allow_other: true,
-                ok_label: "Move".into(),
-                validate: Box::new(|p: &str| validate_profile_name(p.trim())),
+                ok_label: ok_label.into(),
+                validate,
             },
             Box::new(move |answer| {
-                let Some(profile) = answer.map(|p| p.trim().to_string()) else {
+                let Some(value) = answer.map(|v| v.trim().to_string()) else {
                     return;
                 };
-                if profile == s.profile {
+                let mut edited = s.clone();
+                match field {
+                    Field::Profile => edited.profile = value,
+                    Field::Region => edited.region = value,
+                }
+                if edited == s {
                     return;
                 }
-                let mut edited = s.clone();
-                edited.profile = profile.clone();
                 spawn_outcome(&rt, &ui, Some(id), async move {
+                    let profile = edited.profile.clone();
                     let created = engine
                         .store
                         .update(|st| st.ensure_profile(&profile).map_err(EngineError::from));
@@ -530,45 +569,7 @@ impl App {
                         Ok(_) => engine.edit_session(edited, &opts).await,
                         Err(e) => Err(e),
                     };
-                    edit_outcome(id, &s.alias, "move", result)
-                });
-            }),
-        );
-    }
-
-    fn change_region(&mut self, id: Uuid) {
-        let Some((_, s)) = self.session(id) else {
-            return;
-        };
-        let engine = self.engine.clone();
-        let opts = self.opts();
-        let ui = self.ui.clone();
-        let rt = self.rt.clone();
-        dialogs::choice(
-            dialogs::ChoiceRequest {
-                title: format!("credtray: region of '{}'", s.alias),
-                prompt: format!(
-                    "Choose the region session '{}' writes into the config file and calls STS in.",
-                    s.alias
-                ),
-                choices: REGIONS.iter().map(|r| r.to_string()).collect(),
-                current: s.region.clone(),
-                allow_other: true,
-                ok_label: "Change".into(),
-                validate: Box::new(|r: &str| validate_region(r.trim())),
-            },
-            Box::new(move |answer| {
-                let Some(region) = answer.map(|r| r.trim().to_string()) else {
-                    return;
-                };
-                if region == s.region {
-                    return;
-                }
-                let mut edited = s.clone();
-                edited.region = region;
-                spawn_outcome(&rt, &ui, Some(id), async move {
-                    let result = engine.edit_session(edited, &opts).await;
-                    edit_outcome(id, &s.alias, "change the region of", result)
+                    edit_outcome(id, &alias, what, result)
                 });
             }),
         );
