@@ -149,12 +149,6 @@ fn everything(sb: &Sandbox, agent: &Agent) -> String {
     )
 }
 
-fn set_margin(sb: &Sandbox, secs: u32) {
-    sb.credtray(&["settings", "set", "rotation-margin", &secs.to_string()])
-        .run()
-        .ok();
-}
-
 /// Adds an IAM user (no MFA) on `<profile>-base` and a role chained below it on PROFILE with
 /// DurationSeconds 900; returns the role session's id.
 fn chained_role(sb: &Sandbox, alias: &str, role: &str, profile: &str) -> String {
@@ -189,7 +183,7 @@ fn the_agent_rotates_a_chained_role_before_it_expires_without_the_user() {
     let sb = Sandbox::new(&moto);
     sb.write_credentials(SEED_CREDENTIALS);
     sb.write_config(SEED_CONFIG);
-    set_margin(&sb, 890);
+    sb.set_margin(890);
     chained_role(&sb, "rot-role", "RotRole", "rot");
     sb.credtray(&["session", "start", "rot-role"]).run().ok();
     let arn = assumed_role_arn("RotRole", "credtray");
@@ -255,7 +249,7 @@ fn credentials_that_expire_with_no_possible_refresh_are_removed() {
     sb.write_config(SEED_CONFIG);
     // A margin longer than any token's lifetime: the cached MFA-backed token is never
     // reused, so a refresh would need a new MFA code, which nobody can give the agent.
-    set_margin(&sb, 43_200);
+    sb.set_margin(43_200);
     let before = sb.snapshot();
     let id = sb.add_iam_user(
         "exp-user",
@@ -268,23 +262,7 @@ fn credentials_that_expire_with_no_possible_refresh_are_removed() {
     sb.assert_caller("exp", MOTO_USER_ARN);
 
     // Time passes: the credentials expire in 4 s. Only that field of state.json changes.
-    let state_path = sb.config_dir.join("state.json");
-    let raw = fs::read_to_string(&state_path).expect("state.json");
-    let mut state: serde_json::Value = serde_json::from_str(&raw).expect("state.json is JSON");
-    let soon = Utc::now() + chrono::Duration::seconds(4);
-    let slot = state["active"][&id]["expiration"]
-        .as_str()
-        .map(str::to_string);
-    assert!(
-        slot.is_some(),
-        "state.json has active.{id}.expiration:\n{raw}"
-    );
-    state["active"][&id]["expiration"] =
-        serde_json::Value::String(soon.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true));
-    let tmp = sb.config_dir.join("state.json.test-edit");
-    fs::write(&tmp, serde_json::to_vec_pretty(&state).unwrap()).unwrap();
-    fs::set_permissions(&tmp, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
-    fs::rename(&tmp, &state_path).unwrap();
+    let soon = sb.expire_in(&id, 4);
     assert_eq!(
         expiration_of(&sb, "exp-user").map(|e| e.timestamp()),
         Some(soon.timestamp())
@@ -330,7 +308,7 @@ fn the_agent_picks_up_a_session_started_after_it_began() {
     let sb = Sandbox::new(&moto);
     sb.write_credentials(SEED_CREDENTIALS);
     sb.write_config(SEED_CONFIG);
-    set_margin(&sb, 890);
+    sb.set_margin(890);
     chained_role(&sb, "late-role", "LateRole", "late");
 
     let mut agent = Agent::start(&sb);

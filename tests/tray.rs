@@ -680,41 +680,15 @@ fn the_menu_opens_from_its_icon_in_a_tray_host() {
     tray.quit();
 }
 
-/// Sets the rotation margin (seconds).
-fn set_margin(sb: &Sandbox, secs: u32) {
-    sb.credtray(&["settings", "set", "rotation-margin", &secs.to_string()])
-        .run()
-        .ok();
-}
-
-/// Time passes: session `id`'s credentials now expire `secs` from now (only that field of
-/// state.json changes, written atomically as credtray does).
-fn expire_in(sb: &Sandbox, id: &str, secs: i64) {
-    let path = sb.config_dir.join("state.json");
-    let raw = fs::read_to_string(&path).expect("state.json");
-    let mut state: Value = serde_json::from_str(&raw).expect("state.json is JSON");
-    let at = chrono::Utc::now() + chrono::Duration::seconds(secs);
-    assert!(
-        state["active"][id]["expiration"].is_string(),
-        "{id} is active:\n{raw}"
-    );
-    state["active"][id]["expiration"] =
-        Value::String(at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true));
-    let tmp = sb.config_dir.join("state.json.test-edit");
-    fs::write(&tmp, serde_json::to_vec_pretty(&state).unwrap()).unwrap();
-    fs::set_permissions(&tmp, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
-    fs::rename(&tmp, &path).unwrap();
-}
-
 /// An MFA session started from the CLI whose credentials expire in `secs`, with a margin
 /// longer than the token's life, so that renewing it needs a new code at once.
 fn mfa_session_expiring_in(sb: &Sandbox, alias: &str, profile: &str, secs: i64) {
-    set_margin(sb, 43_200);
+    sb.set_margin(43_200);
     let id = sb.add_iam_user(alias, profile, &["--mfa-serial", &mfa_arn(profile)]);
     sb.credtray(&["session", "start", alias, "--mfa-code", "123456"])
         .run()
         .ok();
-    expire_in(sb, &id, secs);
+    sb.expire_in(&id, secs);
 }
 
 /// Closes every notification on screen, so that position 0 is the next one.
@@ -1027,7 +1001,8 @@ fn named_profiles_are_renamed_and_removed_through_the_dialogs_with_their_session
 }
 
 #[test]
-fn test_credentials_notifies_who_they_are_and_a_region_change_follows_in_the_menu() {
+fn test_credentials_notifies_who_they_are_a_region_change_follows_in_the_menu_and_remove_deletes_it(
+) {
     let _desktop = desktop();
     let moto = Moto::start();
     let sb = Sandbox::new(&moto);
@@ -1065,5 +1040,34 @@ fn test_credentials_notifies_who_they_are_and_a_region_change_follows_in_the_men
         |m| node(m, &["qa", &item]).is_some(),
     );
     assert_eq!(sb.session(&alias)["region"], "eu-north-1");
+
+    // Remove…, confirmed: the session and its keychain items are gone.
+    let id = sb.session_id(&alias);
+    assert!(!keychain_accounts_of(&id).is_empty());
+    tray.click(&["qa", &actions, "Remove…"]);
+    let confirm = wait_window(
+        &format!("^credtray: remove '{alias}'$"),
+        Duration::from_secs(15),
+    );
+    key(&confirm, "Return");
+    let menu = tray.wait_menu("the profile emptied", Duration::from_secs(10), |m| {
+        node(m, &["qa", "No sessions"]).is_some()
+    });
+    assert_eq!(labels(node(&menu, &["qa"]).unwrap()), ["No sessions"]);
+    assert!(
+        !sb.session_list()
+            .as_array()
+            .is_some_and(|a| a.iter().any(|s| s["alias"] == alias.as_str())),
+        "the session is still listed"
+    );
+    // The keychain items go right after the state is saved (which the menu shows).
+    let forgotten = wait_until(Duration::from_secs(5), || {
+        keychain_accounts_of(&id).is_empty()
+    });
+    assert!(
+        forgotten,
+        "its keychain items are still there: {:?}",
+        keychain_accounts_of(&id)
+    );
     tray.quit();
 }

@@ -681,15 +681,15 @@ impl App {
                         duration_secs: f.duration_secs,
                     }),
                 };
+                let (id, what) = (session.id, format!("add session '{}'", f.alias));
                 spawn_outcome(&rt, &ui, None, async move {
-                    let result = tokio::task::spawn_blocking(move || {
+                    local_outcome(id, what, move || {
                         engine.add_session(
                             &session,
                             Some((f.access_key_id.as_str(), f.secret_access_key.as_str())),
                         )
                     })
-                    .await;
-                    add_outcome(&f.alias, result)
+                    .await
                 });
             }),
         );
@@ -749,11 +749,9 @@ impl App {
                         duration_secs: f.duration_secs,
                     }),
                 };
+                let (id, what) = (session.id, format!("add session '{}'", f.alias));
                 spawn_outcome(&rt, &ui, None, async move {
-                    let result =
-                        tokio::task::spawn_blocking(move || engine.add_session(&session, None))
-                            .await;
-                    add_outcome(&f.alias, result)
+                    local_outcome(id, what, move || engine.add_session(&session, None)).await
                 });
             }),
         );
@@ -1045,23 +1043,6 @@ fn edit_outcome(
                 &format!("{what} '{alias}'"),
                 &e.to_string(),
             )),
-            ..Outcome::default()
-        },
-    }
-}
-
-fn add_outcome(
-    alias: &str,
-    result: Result<Result<bool, EngineError>, tokio::task::JoinError>,
-) -> Outcome {
-    let r = match result {
-        Ok(r) => r.map_err(|e| e.to_string()),
-        Err(e) => Err(e.to_string()),
-    };
-    match r {
-        Ok(_) => Outcome::default(),
-        Err(e) => Outcome {
-            notice: Some(notices::failed(None, &format!("add session '{alias}'"), &e)),
             ..Outcome::default()
         },
     }

@@ -758,6 +758,36 @@ impl Sandbox {
         expect_id(&out)
     }
 
+    /// Sets the rotation margin (seconds) through the CLI.
+    #[track_caller]
+    pub fn set_margin(&self, secs: u32) {
+        self.credtray(&["settings", "set", "rotation-margin", &secs.to_string()])
+            .run()
+            .ok();
+    }
+
+    /// Time passes: the credentials of active session `id` now expire `secs` from now. Only
+    /// that field of state.json changes, replaced atomically as credtray writes it. Returns
+    /// the new expiration.
+    #[track_caller]
+    pub fn expire_in(&self, id: &str, secs: i64) -> chrono::DateTime<chrono::Utc> {
+        let path = self.config_dir.join("state.json");
+        let raw = fs::read_to_string(&path).expect("state.json");
+        let mut state: Value = serde_json::from_str(&raw).expect("state.json is JSON");
+        assert!(
+            state["active"][id]["expiration"].is_string(),
+            "state.json has active.{id}.expiration:\n{raw}"
+        );
+        let at = chrono::Utc::now() + chrono::Duration::seconds(secs);
+        state["active"][id]["expiration"] =
+            Value::String(at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true));
+        let tmp = self.config_dir.join("state.json.test-edit");
+        fs::write(&tmp, serde_json::to_vec_pretty(&state).unwrap()).unwrap();
+        fs::set_permissions(&tmp, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+        fs::rename(&tmp, &path).unwrap();
+        at
+    }
+
     /// Every command run in this sandbox so far, with its output.
     pub fn transcript(&self) -> Vec<Output> {
         self.transcript.lock().unwrap().clone()

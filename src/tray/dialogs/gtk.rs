@@ -26,9 +26,6 @@ use super::{
 use crate::model::profile::DEFAULT_PROFILE;
 use crate::model::session::{ROLE_DURATION_RANGE, USER_DURATION_RANGE};
 
-/// Whether this platform has the dialogs.
-pub const AVAILABLE: bool = true;
-
 /// The default width of every dialog, in pixels.
 const WIDTH: i32 = 420;
 /// The default width of the forms, whose fields show ARNs.

@@ -15,9 +15,6 @@ use super::{
 use crate::model::profile::DEFAULT_PROFILE;
 use crate::providers::mfa::is_valid_code;
 
-/// Whether this platform has the dialogs.
-pub const AVAILABLE: bool = true;
-
 type Check = Rc<dyn Fn(&str) -> Result<(), String>>;
 /// Builds the question from the current value and the last error.
 type Make = Rc<dyn Fn(&str, &Option<String>) -> Prompt>;
