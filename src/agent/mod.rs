@@ -61,7 +61,82 @@ pub async fn run(engine: Engine) -> Result<()> {
             engine.store.dir().join(AGENT_LOCK).display()
         );
     };
-    serve(engine, log_sink(), shutdown_signal()).await
+    supervise(engine, log_sink(), shutdown_signal()).await;
+    Ok(())
+}
+
+/// The first pause before a failed rotation loop starts again; it doubles up to
+/// [`RESTART_PAUSE_MAX`] while the loop keeps failing.
+pub const RESTART_PAUSE: StdDuration = StdDuration::from_secs(5);
+/// The longest pause between restarts of a failing rotation loop.
+pub const RESTART_PAUSE_MAX: StdDuration = StdDuration::from_secs(300);
+
+/// Runs [`serve`] until `shutdown` completes, starting it again whenever it fails or
+/// panics: rotation never stops silently. Each failure is reported to `events` as
+/// [`Event::AgentFailed`] (logged by the headless agent, notified by the tray).
+pub async fn supervise(
+    engine: Engine,
+    events: Sink,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    let sink = events.clone();
+    restart_on_failure(
+        move || {
+            let (engine, events) = (engine.clone(), events.clone());
+            async move { serve(engine, events, std::future::pending()).await }
+        },
+        move |reason, retry_in| sink(Event::AgentFailed { reason, retry_in }),
+        RESTART_PAUSE,
+        shutdown,
+    )
+    .await
+}
+
+/// Spawns `run()` on tokio and, each time it returns an error or panics, tells
+/// `on_failure` why and runs it again after a pause that starts at `pause` and doubles
+/// up to [`RESTART_PAUSE_MAX`]; returns when it ends by itself or when `shutdown`
+/// completes (the task is then aborted, which happens at an await point, never inside a
+/// change made under the state lock, which is synchronous).
+pub async fn restart_on_failure<F, Fut>(
+    mut run: F,
+    on_failure: impl Fn(String, StdDuration),
+    mut pause: StdDuration,
+    shutdown: impl std::future::Future<Output = ()>,
+) where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<()>> + Send + 'static,
+{
+    tokio::pin!(shutdown);
+    loop {
+        let mut task = tokio::spawn(run());
+        let outcome = tokio::select! {
+            r = &mut task => r,
+            _ = &mut shutdown => {
+                task.abort();
+                return;
+            }
+        };
+        let reason = match outcome {
+            Ok(Ok(())) => return,
+            Ok(Err(e)) => format!("{e:#}"),
+            Err(e) if e.is_panic() => {
+                let payload = e.into_panic();
+                let text = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "no message".into());
+                format!("it panicked ({text})")
+            }
+            Err(_) => return,
+        };
+        on_failure(reason, pause);
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = &mut shutdown => return,
+        }
+        pause = (pause * 2).min(RESTART_PAUSE_MAX);
+    }
 }
 
 /// The agent's loop, for a caller that holds the single-instance lock: rotates until
@@ -145,6 +220,7 @@ pub async fn tick(
     failures: &mut Failures,
     events: &Sink,
 ) -> Result<Option<chrono::DateTime<Utc>>, EngineError> {
+    engine.recover()?;
     loop {
         let state = engine.state()?;
         holds.retain(|id, _| state.active.contains_key(id));
@@ -245,5 +321,62 @@ pub async fn shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+
+    #[tokio::test]
+    async fn a_failing_or_panicking_loop_is_reported_and_restarted() {
+        let runs = Arc::new(AtomicUsize::new(0));
+        let said = Arc::new(Mutex::new(Vec::new()));
+        let (r, s) = (runs.clone(), said.clone());
+        restart_on_failure(
+            move || {
+                let n = r.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    match n {
+                        0 => anyhow::bail!("the watch failed"),
+                        1 => panic!("boom"),
+                        _ => Ok(()),
+                    }
+                }
+            },
+            move |why, pause| s.lock().unwrap().push((why, pause)),
+            StdDuration::from_millis(1),
+            std::future::pending(),
+        )
+        .await;
+        assert_eq!(runs.load(Ordering::SeqCst), 3);
+        let said = said.lock().unwrap();
+        assert_eq!(said.len(), 2);
+        assert_eq!(said[0].0, "the watch failed");
+        assert_eq!(said[1].0, "it panicked (boom)");
+        assert_eq!(said[1].1, StdDuration::from_millis(2));
+    }
+
+    #[tokio::test]
+    async fn shutdown_ends_a_running_loop() {
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let ran = Arc::new(AtomicUsize::new(0));
+        let r = ran.clone();
+        let waiting = restart_on_failure(
+            move || {
+                r.fetch_add(1, Ordering::SeqCst);
+                async { std::future::pending::<Result<()>>().await }
+            },
+            |_, _| panic!("no failure expected"),
+            StdDuration::from_millis(1),
+            async {
+                let _ = rx.await;
+            },
+        );
+        tx.send(()).unwrap();
+        waiting.await;
+        assert_eq!(ran.load(Ordering::SeqCst), 1);
     }
 }

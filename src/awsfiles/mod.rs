@@ -10,7 +10,7 @@ pub mod ini;
 
 use std::ffi::OsString;
 use std::fs::{self, File};
-use std::io::{self, Read};
+use std::io;
 use std::path::{Component, Path, PathBuf};
 
 use crate::fsutil;
@@ -107,6 +107,32 @@ pub enum FileError {
     IsDirectory {
         /// The file's path.
         path: PathBuf,
+    },
+    /// Something other than a regular file stands where the file should be.
+    #[error(
+        "{} is {what}, not a regular file; credtray reads and writes AWS files only as \
+         regular files: point AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE at a regular \
+         file, or move this one aside",
+        .path.display()
+    )]
+    NotAFile {
+        /// The file's path.
+        path: PathBuf,
+        /// What stands there, in words ("a FIFO (named pipe)", "a device", …).
+        what: &'static str,
+    },
+    /// The file is larger than credtray reads.
+    #[error(
+        "{} is {size} bytes, larger than the {limit} MiB an AWS file can sensibly be; \
+         credtray left it alone: check what wrote it, or point AWS_SHARED_CREDENTIALS_FILE / \
+         AWS_CONFIG_FILE elsewhere",
+        .path.display(), limit = fsutil::MAX_FILE_SIZE / (1024 * 1024)
+    )]
+    TooLarge {
+        /// The file's path.
+        path: PathBuf,
+        /// Its size in bytes.
+        size: u64,
     },
     /// The file exists but cannot be read (permission denied, a symbolic link loop, …).
     #[error(
@@ -308,20 +334,10 @@ fn read_error(path: &Path, e: io::Error) -> FileError {
 /// it does not parse as AWS tools read it (naming the line).
 pub fn read(path: &Path) -> Result<Option<String>, FileError> {
     let target = resolve(path)?;
-    match fs::metadata(&target) {
-        Ok(m) if m.is_dir() => {
-            return Err(FileError::IsDirectory {
-                path: path.to_path_buf(),
-            })
-        }
-        Ok(_) => {}
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(read_error(path, e)),
-    }
-    let bytes = match fs::read(&target) {
-        Ok(b) => b,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(read_error(path, e)),
+    let bytes = match fsutil::read_regular(&target) {
+        Ok(Some(b)) => b,
+        Ok(None) => return Ok(None),
+        Err(e) => return Err(open_error(path, e)),
     };
     let text = decode(path, bytes)?;
     ini::check(&text).map_err(|source| FileError::Ini {
@@ -329,6 +345,25 @@ pub fn read(path: &Path) -> Result<Option<String>, FileError> {
         source,
     })?;
     Ok(Some(text))
+}
+
+/// The [`FileError`] for a file that [`fsutil::open_regular`] refused.
+fn open_error(path: &Path, e: fsutil::OpenError) -> FileError {
+    match e {
+        fsutil::OpenError::NotFound => read_error(path, io::ErrorKind::NotFound.into()),
+        fsutil::OpenError::NotRegular("a folder") => FileError::IsDirectory {
+            path: path.to_path_buf(),
+        },
+        fsutil::OpenError::NotRegular(what) => FileError::NotAFile {
+            path: path.to_path_buf(),
+            what,
+        },
+        fsutil::OpenError::TooLarge(size) => FileError::TooLarge {
+            path: path.to_path_buf(),
+            size,
+        },
+        fsutil::OpenError::Io(e) => read_error(path, e),
+    }
 }
 
 /// The file as found under its lock: the open (locked) handle, if the file exists.
@@ -344,37 +379,24 @@ struct Locked {
 /// lock.
 fn lock_and_read(path: &Path, target: &Path) -> Result<Locked, FileError> {
     for _ in 0..100 {
-        let mut file = match File::open(target) {
+        let mut file = match fsutil::open_regular(target) {
             Ok(f) => f,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            Err(fsutil::OpenError::NotFound) => {
                 return Ok(Locked {
                     file: None,
                     text: String::new(),
                 })
             }
-            Err(e) => return Err(read_error(path, e)),
+            Err(e) => return Err(open_error(path, e)),
         };
-        if file.metadata().is_ok_and(|m| m.is_dir()) {
-            return Err(FileError::IsDirectory {
-                path: path.to_path_buf(),
-            });
-        }
-        match file.lock() {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::Unsupported => {}
-            Err(e) => {
-                return Err(FileError::Lock {
-                    path: path.to_path_buf(),
-                    source: e,
-                })
-            }
-        }
+        fsutil::lock_within(&file, fsutil::LOCK_TIMEOUT).map_err(|source| FileError::Lock {
+            path: path.to_path_buf(),
+            source,
+        })?;
         if !same_file(&file, target) {
             continue;
         }
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes)
-            .map_err(|e| read_error(path, e))?;
+        let bytes = fsutil::read_limited(&mut file).map_err(|e| open_error(path, e))?;
         let text = decode(path, bytes)?;
         return Ok(Locked {
             file: Some(file),

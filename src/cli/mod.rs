@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::awsfiles::AwsPaths;
 use crate::engine::{Engine, EngineError, StartOptions};
 use crate::model::session::{ROLE_DURATION_RANGE, USER_DURATION_RANGE};
-use crate::model::{ChainedRole, IamUser, Session, SessionKind, State};
+use crate::model::{ChainedRole, IamUser, Session, SessionKind, State, ROTATION_MARGIN_RANGE};
 use crate::providers::Sts;
 use crate::store::{Keychain, SecretItem, StateStore};
 
@@ -376,8 +376,13 @@ fn settings(cmd: SettingsCommand) -> Result<()> {
                 let secs: u64 = value
                     .parse()
                     .ok()
-                    .filter(|v| (10..=43_200).contains(v))
-                    .context("rotation-margin is a number of seconds between 10 and 43200")?;
+                    .filter(|v| (ROTATION_MARGIN_RANGE.0..=ROTATION_MARGIN_RANGE.1).contains(v))
+                    .with_context(|| {
+                        format!(
+                            "rotation-margin is a number of seconds between {} and {}",
+                            ROTATION_MARGIN_RANGE.0, ROTATION_MARGIN_RANGE.1
+                        )
+                    })?;
                 store.update(|s| {
                     s.settings.rotation_margin_secs = secs;
                     Ok::<_, anyhow::Error>(())

@@ -54,6 +54,13 @@ pub enum Event {
         /// Why, for the user.
         reason: String,
     },
+    /// The rotation loop failed or panicked; it starts again after `retry_in`.
+    AgentFailed {
+        /// What went wrong.
+        reason: String,
+        /// How long until it starts again.
+        retry_in: std::time::Duration,
+    },
     /// The agent went through the state (after a change or a deadline): listeners that
     /// show the state read it again.
     StateSeen,
@@ -86,6 +93,12 @@ pub fn log_sink() -> Sink {
         }
         Event::Stopped { alias, reason, .. } => {
             tracing::warn!(session = %alias, "stopped: {reason}")
+        }
+        Event::AgentFailed { reason, retry_in } => {
+            tracing::error!(
+                "the rotation loop stopped: {reason}; it starts again in {} s",
+                retry_in.as_secs()
+            )
         }
         Event::StateSeen => {}
     })

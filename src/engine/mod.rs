@@ -6,6 +6,7 @@ pub mod events;
 pub mod files;
 pub mod schedule;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -16,6 +17,7 @@ use crate::awsfiles::{AwsPaths, FileError};
 use crate::model::{ModelError, Session, State};
 use crate::providers::{self, Credentials, MfaPrompt, ProviderContext, ProviderError, Sts};
 use crate::store::{SecretError, SecretItem, SecretStore, StateStore, StoreError};
+use files::{Ctx, TakeOver};
 
 /// Everything that can go wrong in the engine; each message names what and says what to do.
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +45,11 @@ pub enum EngineError {
         /// The credentials file.
         path: PathBuf,
     },
+    /// Internal to [`Engine::locked`]: the taken-over section of this session must be read
+    /// from the keychain (outside the lock) before it can be put back; nothing of that
+    /// session was changed.
+    #[error("credtray needs a keychain item of session {0} first; try again")]
+    NeedsKeychain(Uuid),
     /// The session is not active.
     #[error("session '{0}' is not active")]
     NotActive(String),
@@ -108,6 +115,83 @@ impl Engine {
         Ok(self.store.load()?)
     }
 
+    /// Undoes what a killed process left half-done in the AWS files (`state.pending`), if
+    /// anything; every change made through [`Engine::locked`] does this first anyway.
+    pub fn recover(&self) -> Result<(), EngineError> {
+        if self.store.load()?.pending.is_empty() {
+            return Ok(());
+        }
+        self.locked(|_, _| Ok(()))
+    }
+
+    /// Runs `f` on the state under `credtray.lock`, with what it needs to change the AWS
+    /// files, after undoing what a killed process left half-done. No keychain call, which
+    /// may wait for the user to unlock the keychain, happens under the lock: when `f` needs
+    /// a taken-over section to put back, it stops before changing that session
+    /// ([`EngineError::NeedsKeychain`]); the lock is released, the section read, and `f`
+    /// runs again on the state as it is then (so `f` must be safe to repeat: it is given
+    /// the state its earlier run left). Sections put back are deleted from the keychain
+    /// after the lock. What `f` changed is saved even when it fails, as with
+    /// [`StateStore::update`].
+    pub fn locked<T>(
+        &self,
+        f: impl FnMut(&mut State, &mut Ctx<'_>) -> Result<T, EngineError>,
+    ) -> Result<T, EngineError> {
+        self.locked_with(BTreeMap::new(), f)
+    }
+
+    /// [`Engine::locked`] with some taken-over sections already known.
+    fn locked_with<T>(
+        &self,
+        mut blocks: BTreeMap<Uuid, Option<String>>,
+        mut f: impl FnMut(&mut State, &mut Ctx<'_>) -> Result<T, EngineError>,
+    ) -> Result<T, EngineError> {
+        loop {
+            let journaled = std::cell::Cell::new(false);
+            let journal = |st: &State| {
+                journaled.set(true);
+                self.store.save(st)
+            };
+            let mut cx = Ctx {
+                paths: &self.paths,
+                blocks: &blocks,
+                journal: &journal,
+                restored: Vec::new(),
+            };
+            let out = (|| {
+                let _guard = self.store.lock()?;
+                let before = self.store.load()?;
+                let mut state = before.clone();
+                let out = files::recover(&mut state, &mut cx).and_then(|()| f(&mut state, &mut cx));
+                // What the journal saved may differ from both `before` and `state`.
+                if state != before || journaled.get() {
+                    self.store.save(&state)?;
+                }
+                out
+            })();
+            for id in std::mem::take(&mut cx.restored) {
+                if let Err(e) = self.secrets.delete(id, SecretItem::TakenOverSection) {
+                    tracing::warn!(
+                        "a taken-over section was put back, but its keychain copy stays: {e}"
+                    );
+                }
+            }
+            match out {
+                Err(EngineError::NeedsKeychain(id)) if !blocks.contains_key(&id) => {
+                    tracing::debug!(session = %id, "reading a taken-over section from the keychain (outside the lock)");
+                    let block = self.secrets.get(id, SecretItem::TakenOverSection)?;
+                    blocks.insert(id, block);
+                }
+                Err(EngineError::NeedsKeychain(_)) => {
+                    return Err(EngineError::Other(
+                        "internal error: a keychain item was asked for twice; try again".into(),
+                    ))
+                }
+                other => return other,
+            }
+        }
+    }
+
     fn context(
         &self,
         state: &State,
@@ -136,24 +220,29 @@ impl Engine {
     }
 
     /// Starts a session: obtains credentials, then writes them under its profile (stopping
-    /// any other session active there) and its region into the config file.
+    /// any other session active there) and its region into the config file. With
+    /// `take_over`, the user's own section is stored in the keychain before the lock.
     pub async fn start(&self, query: &str, opts: &StartOptions) -> Result<Started, EngineError> {
         let snapshot = self.state()?;
         let id = snapshot.resolve(query)?.id;
         let creds = self.obtain(&snapshot, id, opts.mfa.clone()).await?;
-        self.store.update(|state| {
+        let stored = if opts.take_over {
+            self.store_user_section(&snapshot, id)?
+        } else {
+            None
+        };
+        let take_over = if opts.take_over {
+            TakeOver::Allow(stored.as_deref())
+        } else {
+            TakeOver::Refuse
+        };
+        let seed = stored.iter().map(|b| (id, Some(b.clone()))).collect();
+        let out = self.locked_with(seed, |state, cx| {
             let session = state
                 .session(id)
                 .cloned()
                 .ok_or_else(|| ModelError::NoSuchSession(query.to_string()))?;
-            let written = files::write(
-                state,
-                &self.paths,
-                self.secrets.as_ref(),
-                &session,
-                &creds,
-                opts.take_over,
-            )?;
+            let written = files::write(state, cx, &session, &creds, take_over)?;
             let displaced = written.displaced.and_then(|d| state.session(d).cloned());
             let expiration = state
                 .active
@@ -165,17 +254,51 @@ impl Engine {
                 expiration,
                 displaced,
             })
-        })
+        });
+        if stored.is_some() {
+            let took_over = self
+                .store
+                .load()
+                .map(|st| st.active.get(&id).is_some_and(|a| a.took_over))
+                .unwrap_or(true);
+            if !took_over {
+                if let Err(e) = self.secrets.delete(id, SecretItem::TakenOverSection) {
+                    tracing::warn!(
+                        "an unused copy of a taken-over section stays in the keychain: {e}"
+                    );
+                }
+            }
+        }
+        out
+    }
+
+    /// Before a start with take-over: the section the session will set aside, stored in the
+    /// keychain now (outside the lock) — the user's own keys under its profile, or those a
+    /// session displaced from it had set aside. `None` when there is nothing to set aside.
+    fn store_user_section(&self, state: &State, id: Uuid) -> Result<Option<String>, EngineError> {
+        let session = state.resolve(&id.to_string())?;
+        let block = match state.active_on(&session.profile) {
+            Some(own) if own == id => return Ok(None),
+            Some(other) if state.active.get(&other).is_some_and(|a| a.took_over) => {
+                self.secrets.get(other, SecretItem::TakenOverSection)?
+            }
+            Some(_) => None,
+            None => files::user_section(&self.paths, &session.profile)?,
+        };
+        if let Some(b) = &block {
+            self.secrets.set(id, SecretItem::TakenOverSection, b)?;
+        }
+        Ok(block)
     }
 
     /// Stops a session: removes exactly what was written for it.
     pub fn stop(&self, query: &str) -> Result<Session, EngineError> {
-        self.store.update(|state| {
+        self.locked(|state, cx| {
             let session = state.resolve(query)?.clone();
             if !state.active.contains_key(&session.id) {
                 return Err(EngineError::NotActive(session.alias.clone()));
             }
-            files::remove(state, &self.paths, self.secrets.as_ref(), session.id)?;
+            files::remove(state, cx, session.id)?;
             Ok(session)
         })
     }
@@ -208,7 +331,7 @@ impl Engine {
             return Ok(Refreshed::Gone);
         };
         let creds = self.obtain(&snapshot, id, mfa).await?;
-        self.store.update(|state| {
+        self.locked(|state, cx| {
             let (Some(session), Some(active)) = (state.session(id).cloned(), state.active.get(&id))
             else {
                 return Ok(Refreshed::Gone);
@@ -217,14 +340,7 @@ impl Engine {
                 // Someone restarted or moved it meanwhile; their credentials are newer.
                 return Ok(Refreshed::Written(active.expiration));
             }
-            files::write(
-                state,
-                &self.paths,
-                self.secrets.as_ref(),
-                &session,
-                &creds,
-                false,
-            )?;
+            files::write(state, cx, &session, &creds, TakeOver::Refuse)?;
             Ok(Refreshed::Written(
                 state
                     .active
@@ -238,22 +354,26 @@ impl Engine {
     /// Removes the credentials of session `id` if they have run out by `now`; returns
     /// whether it did.
     pub fn expire(&self, id: Uuid, now: DateTime<Utc>) -> Result<bool, EngineError> {
-        self.store.update(|state| {
+        self.locked(|state, cx| {
             match state.active.get(&id) {
                 Some(a) if a.expiration <= now => {}
                 _ => return Ok(false),
             }
-            files::remove(state, &self.paths, self.secrets.as_ref(), id)?;
+            files::remove(state, cx, id)?;
             Ok(true)
         })
     }
 
     /// Stops the active sessions in `ids` (under one lock) and returns those that were active.
-    fn stop_many(&self, state: &mut State, ids: &[Uuid]) -> Result<Vec<Uuid>, EngineError> {
+    fn stop_many(
+        state: &mut State,
+        cx: &mut Ctx<'_>,
+        ids: &[Uuid],
+    ) -> Result<Vec<Uuid>, EngineError> {
         let mut stopped = Vec::new();
         for id in ids {
             if state.active.contains_key(id) {
-                files::remove(state, &self.paths, self.secrets.as_ref(), *id)?;
+                files::remove(state, cx, *id)?;
                 stopped.push(*id);
             }
         }
@@ -278,11 +398,11 @@ impl Engine {
         new: &str,
         opts: &StartOptions,
     ) -> Result<Vec<(Uuid, EngineError)>, EngineError> {
-        let stopped = self.store.update(|state| {
+        let stopped = self.locked(|state, cx| {
             let mut probe = state.clone();
             probe.rename_profile(old, new)?;
             let on_old: Vec<Uuid> = state.sessions_on(old).map(|s| s.id).collect();
-            let stopped = self.stop_many(state, &on_old)?;
+            let stopped = Self::stop_many(state, cx, &on_old)?;
             state.rename_profile(old, new)?;
             Ok::<_, EngineError>(stopped)
         })?;
@@ -295,11 +415,11 @@ impl Engine {
         name: &str,
         opts: &StartOptions,
     ) -> Result<Vec<(Uuid, EngineError)>, EngineError> {
-        let stopped = self.store.update(|state| {
+        let stopped = self.locked(|state, cx| {
             let mut probe = state.clone();
             probe.remove_profile(name)?;
             let on: Vec<Uuid> = state.sessions_on(name).map(|s| s.id).collect();
-            let stopped = self.stop_many(state, &on)?;
+            let stopped = Self::stop_many(state, cx, &on)?;
             state.remove_profile(name)?;
             Ok::<_, EngineError>(stopped)
         })?;
@@ -313,7 +433,7 @@ impl Engine {
         edited: Session,
         opts: &StartOptions,
     ) -> Result<Option<EngineError>, EngineError> {
-        let restart = self.store.update(|state| {
+        let restart = self.locked(|state, cx| {
             let old = state
                 .session(edited.id)
                 .cloned()
@@ -322,7 +442,7 @@ impl Engine {
             probe.replace_session(edited.clone())?;
             let moved = old.profile != edited.profile || old.region != edited.region;
             let restart = if moved {
-                self.stop_many(state, &[edited.id])?
+                Self::stop_many(state, cx, &[edited.id])?
             } else {
                 Vec::new()
             };
@@ -367,11 +487,16 @@ impl Engine {
     /// Stops every active session and remembers them, so that the next launch of the tray
     /// can start them again. Returns the sessions stopped.
     pub fn stop_all_and_remember(&self) -> Result<Vec<Uuid>, EngineError> {
-        self.store.update(|state| {
+        self.locked(|state, cx| {
             let ids: Vec<Uuid> = state.active.keys().copied().collect();
-            let stopped = self.stop_many(state, &ids)?;
-            state.resume = stopped.clone();
-            Ok(stopped)
+            // Safe to repeat (see `locked`): what an earlier run stopped is remembered too.
+            let stopped = Self::stop_many(state, cx, &ids)?;
+            for id in &stopped {
+                if !state.resume.contains(id) {
+                    state.resume.push(*id);
+                }
+            }
+            Ok(state.resume.clone())
         })
     }
 
@@ -397,7 +522,7 @@ impl Engine {
         query: &str,
         with_children: bool,
     ) -> Result<Vec<Session>, EngineError> {
-        let removed = self.store.update(|state| {
+        let removed = self.locked(|state, cx| {
             let id = state.resolve(query)?.id;
             let mut probe = state.clone();
             let ids = probe.remove_session(id, with_children)?;
@@ -405,12 +530,22 @@ impl Engine {
                 .iter()
                 .filter_map(|i| state.session(*i).cloned())
                 .collect();
-            self.stop_many(state, &ids)?;
+            Self::stop_many(state, cx, &ids)?;
             state.remove_session(id, with_children)?;
             Ok::<_, EngineError>(sessions)
         })?;
+        let mut left = Vec::new();
         for s in &removed {
-            self.secrets.delete_all(s.id)?;
+            if let Err(e) = self.secrets.delete_all(s.id) {
+                left.push(format!("session '{}': {e}", s.alias));
+            }
+        }
+        if !left.is_empty() {
+            return Err(EngineError::Other(format!(
+                "removed, but some of the keychain items stay ({}); delete them with your \
+                 keychain's tool (service 'credtray')",
+                left.join("; ")
+            )));
         }
         Ok(removed)
     }

@@ -5,8 +5,10 @@ pub mod profile;
 pub mod region;
 pub mod session;
 pub mod state;
+pub mod validate;
 
 pub use profile::{validate_profile_name, DEFAULT_PROFILE};
 pub use region::{validate_region, REGIONS};
 pub use session::{ChainedRole, IamUser, KindName, Session, SessionKind};
-pub use state::{Active, ModelError, Settings, State, SCHEMA_VERSION};
+pub use state::{Active, ModelError, Pending, Settings, State, SCHEMA_VERSION};
+pub use validate::ROTATION_MARGIN_RANGE;

@@ -50,6 +50,40 @@ pub struct Active {
     pub took_over: bool,
 }
 
+/// A write to the AWS files that may have reached them but that no [`Active`] describes:
+/// recorded (and saved) before each file is written, and when a session stops, so that a
+/// process killed half-way leaves a note the next one acts on. The next change of state
+/// undoes it: the session is then stopped, and the files hold only what `active` says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pending {
+    /// The session the write was for.
+    pub session: Uuid,
+    /// The profile written under.
+    pub profile: String,
+    /// The credentials file's change, once computed (redacted on take-over).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials: Option<WriteRecord>,
+    /// The config file's change, once computed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<WriteRecord>,
+    /// The user's own section was taken over; its bytes wait in the keychain.
+    #[serde(default)]
+    pub took_over: bool,
+}
+
+impl Pending {
+    /// The note that undoes what `a` describes for `session` (a stop in progress).
+    pub fn undoing(session: Uuid, a: Active) -> Pending {
+        Pending {
+            session,
+            profile: a.profile,
+            credentials: Some(a.credentials),
+            config: Some(a.config),
+            took_over: a.took_over,
+        }
+    }
+}
+
 /// Everything credtray remembers, as kept in the state file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct State {
@@ -69,6 +103,10 @@ pub struct State {
     /// Sessions the tray's Quit stopped, to start again at the next launch.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resume: Vec<Uuid>,
+    /// Writes to the AWS files not (yet, or no longer) described by `active`; undone by the
+    /// next change (see [`Pending`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending: Vec<Pending>,
 }
 
 impl Default for State {
@@ -80,6 +118,7 @@ impl Default for State {
             sessions: Vec::new(),
             active: BTreeMap::new(),
             resume: Vec::new(),
+            pending: Vec::new(),
         }
     }
 }

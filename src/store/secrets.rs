@@ -67,6 +67,14 @@ pub enum SecretError {
         /// What the platform said.
         detail: String,
     },
+    /// Some items of a session could not be removed.
+    #[error("keychain items {} (service 'credtray') could not be removed ({detail})", .remaining.join(", "))]
+    Remaining {
+        /// The accounts of the items that remain.
+        remaining: Vec<String>,
+        /// What the platform said about the last failure.
+        detail: String,
+    },
 }
 
 /// Where secrets are kept.
@@ -78,12 +86,22 @@ pub trait SecretStore: Send + Sync {
     /// Removes an item; a missing item is not an error.
     fn delete(&self, session: Uuid, item: SecretItem) -> Result<(), SecretError>;
 
-    /// Removes every item of a session.
+    /// Removes every item of a session, trying each even when one fails; the error then
+    /// lists the items that remain.
     fn delete_all(&self, session: Uuid) -> Result<(), SecretError> {
+        let mut remaining = Vec::new();
+        let mut detail = String::new();
         for item in SecretItem::ALL {
-            self.delete(session, item)?;
+            if let Err(e) = self.delete(session, item) {
+                remaining.push(item.account(session));
+                detail = e.to_string();
+            }
         }
-        Ok(())
+        if remaining.is_empty() {
+            Ok(())
+        } else {
+            Err(SecretError::Remaining { remaining, detail })
+        }
     }
 }
 

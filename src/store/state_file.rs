@@ -1,7 +1,6 @@
 //! The state file: JSON, schema-versioned, written atomically under an advisory lock,
 //! with the previous good copy kept beside it. A corrupt file is reported, never replaced.
 
-use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -30,6 +29,12 @@ pub enum StoreError {
         path: PathBuf,
         /// The cause.
         source: io::Error,
+    },
+    /// Another process holds the global lock for too long.
+    #[error("another credtray process has held {path} for more than {secs} s, so this change was not made; try again, and if it persists, look for a credtray process that hangs (`pgrep -a credtray`) and stop it", path = .path.display(), secs = fsutil::LOCK_TIMEOUT.as_secs())]
+    Busy {
+        /// The lock file.
+        path: PathBuf,
     },
     /// The file is not valid state.
     #[error("the state file {path} is damaged ({reason}); it was left as it is: repair it, or move it away to start afresh (the previous good copy is {backup})")]
@@ -103,11 +108,17 @@ impl StateStore {
     }
 
     /// Takes the lock that serialises every credtray process's changes to the state and
-    /// to the AWS files. Blocks until it is free.
+    /// to the AWS files, waiting at most [`fsutil::LOCK_TIMEOUT`] for it.
     pub fn lock(&self) -> Result<LockGuard, StoreError> {
         self.ensure_dir()?;
         let path = self.dir.join(LOCK_FILE);
-        LockGuard::acquire(&path).map_err(|source| StoreError::Write { path, source })
+        LockGuard::acquire(&path).map_err(|source| {
+            if source.kind() == io::ErrorKind::TimedOut {
+                StoreError::Busy { path }
+            } else {
+                StoreError::Write { path, source }
+            }
+        })
     }
 
     /// Reads the state; a missing file is a fresh state.
@@ -117,10 +128,25 @@ impl StateStore {
 
     fn load_raw(&self) -> Result<Option<(State, Vec<u8>)>, StoreError> {
         let path = self.path();
-        let bytes = match fs::read(&path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => return Err(StoreError::Read { path, source }),
+        let bytes = match fsutil::read_regular(&path) {
+            Ok(Some(b)) => b,
+            Ok(None) => return Ok(None),
+            Err(fsutil::OpenError::Io(source)) => return Err(StoreError::Read { path, source }),
+            Err(e) => {
+                let reason = match e {
+                    fsutil::OpenError::NotRegular(what) => format!("it is {what}, not a file"),
+                    fsutil::OpenError::TooLarge(size) => format!(
+                        "it is {size} bytes, more than the {} MiB credtray reads",
+                        fsutil::MAX_FILE_SIZE / (1024 * 1024)
+                    ),
+                    _ => "it cannot be opened".to_string(),
+                };
+                return Err(StoreError::Corrupt {
+                    path: path.clone(),
+                    reason,
+                    backup: self.backup_path(),
+                });
+            }
         };
         let state = parse(&bytes).map_err(|e| match e {
             ParseError::TooNew(found) => StoreError::TooNew {
@@ -141,7 +167,7 @@ impl StateStore {
     pub fn save(&self, state: &State) -> Result<(), StoreError> {
         self.ensure_dir()?;
         let path = self.path();
-        if let Ok(old) = fs::read(&path) {
+        if let Ok(Some(old)) = fsutil::read_regular(&path) {
             if parse(&old).is_ok() {
                 let backup = self.backup_path();
                 fsutil::write_atomic(&backup, &old).map_err(|source| StoreError::Write {
@@ -193,12 +219,14 @@ fn parse(bytes: &[u8]) -> Result<State, ParseError> {
         serde_json::from_value(value).map_err(|e| ParseError::Invalid(e.to_string()))?;
     state.schema_version = SCHEMA_VERSION;
     state.normalize();
+    state.check_values().map_err(ParseError::Invalid)?;
     Ok(state)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     #[test]
     fn missing_file_is_a_fresh_state_and_saves_0600() {

@@ -314,7 +314,10 @@ impl App {
                     Event::Refreshed { session, .. } | Event::Stopped { session, .. } => {
                         self.attention.remove(session);
                     }
-                    Event::StateSeen => {}
+                    Event::StateSeen | Event::AgentFailed { .. } => {}
+                }
+                if let Event::AgentFailed { reason, .. } = &e {
+                    tracing::error!("the rotation loop stopped: {reason}; restarting it");
                 }
                 if let Some(n) = self.notices.for_event(&e, Utc::now()) {
                     self.notifier.show(n);

@@ -60,11 +60,11 @@ pub fn run(runtime: tokio::runtime::Runtime) -> Result<ExitCode> {
     };
     if let Some(why) = no_display() {
         eprintln!("credtray: {why}; running the headless agent instead (Ctrl-C stops it)");
-        runtime.block_on(crate::agent::serve(
+        runtime.block_on(crate::agent::supervise(
             engine,
             crate::engine::events::log_sink(),
             crate::agent::shutdown_signal(),
-        ))?;
+        ));
         drop(lock);
         return Ok(ExitCode::SUCCESS);
     }
@@ -93,9 +93,7 @@ pub fn run(runtime: tokio::runtime::Runtime) -> Result<ExitCode> {
         let stop = async {
             let _ = agent_stopped.await;
         };
-        if let Err(e) = crate::agent::serve(agent_engine, sink, stop).await {
-            tracing::error!("the rotation loop stopped: {e:#}");
-        }
+        crate::agent::supervise(agent_engine, sink, stop).await;
     });
     // SIGTERM / Ctrl-C quit like the menu's Quit: no credentials left without rotation.
     let signal_ui = ui.clone();

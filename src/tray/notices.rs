@@ -80,6 +80,17 @@ impl Notices {
     pub fn for_event(&mut self, event: &Event, now: DateTime<Utc>) -> Option<Notice> {
         match event {
             Event::Refreshed { .. } | Event::StateSeen => None,
+            Event::AgentFailed { reason, retry_in } => Some(Notice {
+                slot: None,
+                summary: "credtray's rotation stopped".into(),
+                body: format!(
+                    "The loop that renews credentials failed ({reason}); it starts again in {} s. \
+                     Active sessions are not renewed meanwhile.",
+                    retry_in.as_secs()
+                ),
+                action: None,
+                critical: true,
+            }),
             Event::NeedsUser {
                 session,
                 alias,
