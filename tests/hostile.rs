@@ -229,7 +229,7 @@ fn absurd_cases(sb: &Sandbox) -> Vec<(serde_json::Value, &'static str)> {
 
     let mut v = base.clone();
     v["sessions"][0]["duration_secs"] = serde_json::json!(-5);
-    cases.push((v, "duration_secs"));
+    cases.push((v, "sessions[0]"));
     cases
 }
 

@@ -35,8 +35,16 @@ pub async fn engine() -> Result<Engine> {
     })
 }
 
-/// Runs one parsed command line.
+/// Runs one parsed command line. A change of the AWS files that a killed credtray left
+/// half-done is undone first, so that every command, `session list` included, shows and
+/// leaves files that match the state.
 pub async fn run(cli: Cli) -> Result<()> {
+    if matches!(
+        cli.command,
+        Some(Command::Profile(_) | Command::Session(_) | Command::Settings(_))
+    ) {
+        recover_interrupted().await?;
+    }
     match cli.command {
         // The binary starts the tray itself (it needs the main thread); this is the
         // headless fallback, for callers of the library.
@@ -46,6 +54,19 @@ pub async fn run(cli: Cli) -> Result<()> {
         Some(Command::Settings(cmd)) => settings(cmd),
         Some(Command::Autostart { action }) => autostart(action),
     }
+}
+
+/// Finishes what a killed credtray left in `state.pending`, if anything (a state file that
+/// cannot be read is left for the command itself to report).
+async fn recover_interrupted() -> Result<()> {
+    let pending = store()?
+        .load()
+        .map(|s| !s.pending.is_empty())
+        .unwrap_or(false);
+    if pending {
+        engine().await?.recover()?;
+    }
+    Ok(())
 }
 
 fn autostart(action: AutostartAction) -> Result<()> {

@@ -7,6 +7,9 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_runtime::env_config::file::{
+    EnvConfigFileKind as ProfileFileKind, EnvConfigFiles as ProfileFiles,
+};
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_http_client::tls;
 
@@ -35,6 +38,7 @@ impl Sts {
         // Every client sets its session's region; a placeholder here keeps the SDK from
         // looking one up (which would ask IMDS, and wait on it, off EC2).
         let base = aws_config::defaults(BehaviorVersion::latest())
+            .profile_files(safe_profile_files())
             .no_credentials()
             .region(Region::new(crate::model::session::DEFAULT_REGION))
             .http_client(http)
@@ -63,6 +67,34 @@ impl Sts {
             .build();
         aws_sdk_sts::Client::from_conf(conf)
     }
+}
+
+/// The AWS files the SDK may read for its settings: the usual ones, except a file that
+/// is not a regular file of sane size (a FIFO, a device, a huge file), which the SDK would
+/// block on or read without bound; it is replaced by nothing, and the engine reports it
+/// by name when it edits the files.
+fn safe_profile_files() -> ProfileFiles {
+    let unsafe_file = |path: Option<std::path::PathBuf>| {
+        path.is_some_and(|p| {
+            matches!(
+                crate::fsutil::open_regular(&crate::fsutil::resolve_link(&p)),
+                Err(crate::fsutil::OpenError::NotRegular(_) | crate::fsutil::OpenError::TooLarge(_))
+            )
+        })
+    };
+    let paths = crate::awsfiles::AwsPaths::from_env().ok();
+    let bad_credentials = unsafe_file(paths.as_ref().map(|p| p.credentials.clone()));
+    let bad_config = unsafe_file(paths.as_ref().map(|p| p.config.clone()));
+    let mut files = ProfileFiles::builder()
+        .include_default_config_file(!bad_config)
+        .include_default_credentials_file(!bad_credentials);
+    if bad_config {
+        files = files.with_contents(ProfileFileKind::Config, "");
+    }
+    if bad_credentials {
+        files = files.with_contents(ProfileFileKind::Credentials, "");
+    }
+    files.build()
 }
 
 /// Asks STS who `credentials` are (GetCallerIdentity) and returns the ARN.

@@ -215,8 +215,15 @@ fn parse(bytes: &[u8]) -> Result<State, ParseError> {
     if version > u64::from(SCHEMA_VERSION) {
         return Err(ParseError::TooNew(version.min(u64::from(u32::MAX)) as u32));
     }
-    let mut state: State =
-        serde_json::from_value(value).map_err(|e| ParseError::Invalid(e.to_string()))?;
+    let mut state: State = serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        ParseError::Invalid(if path == "." {
+            inner.to_string()
+        } else {
+            format!("{path}: {inner}")
+        })
+    })?;
     state.schema_version = SCHEMA_VERSION;
     state.normalize();
     state.check_values().map_err(ParseError::Invalid)?;
