@@ -93,10 +93,18 @@ fn add_user(sb: &Sandbox, alias: &str, profile: &str, akid: &str, secret: &str) 
     expect_id(&out)
 }
 
-/// The single `credtray: …` line of a failed credtray command.
+/// The single `credtray: …` line of a failed credtray command, whose output must show none
+/// of the SECRETS (access key ids and secret access keys).
 #[track_caller]
-fn error_line(out: Output) -> String {
+fn error_line(out: Output, secrets: &[&str]) -> String {
     let shown = out.to_string();
+    for (i, secret) in secrets.iter().enumerate() {
+        assert!(
+            !out.stdout.contains(secret) && !out.stderr.contains(secret),
+            "secret #{i} of {} appears in credtray's output (not shown here)",
+            secrets.len()
+        );
+    }
     let stderr = out.fails();
     let lines: Vec<&str> = stderr
         .lines()
@@ -122,6 +130,20 @@ fn assert_secret_mismatch(line: &str, alias: &str) {
     assert!(
         line.contains(&format!("credtray session edit {alias} --access-keys")),
         "the error names the command that replaces the keys: {line}"
+    );
+}
+
+/// Asserts that request R was signed with access key id KEY (WHO's), without showing the
+/// key ids in full.
+#[track_caller]
+fn assert_signed_by(r: &Request, key: &str, who: &str, sts: &FakeSts) {
+    assert!(
+        r.access_key_id() == Some(key),
+        "{} was signed by {}, not by {who}'s key {}:\n{}",
+        r.action,
+        r.access_key_id().map_or("nobody".to_string(), mask_key_id),
+        mask_key_id(key),
+        sts.describe()
     );
 }
 
@@ -174,12 +196,7 @@ fn the_proxy_passes_signed_requests_to_moto_unchanged_and_records_the_signer() {
     assert_eq!(reqs.len(), 2, "{}", proxy.describe());
     for r in &reqs {
         assert_eq!(r.action, "GetCallerIdentity", "{}", proxy.describe());
-        assert_eq!(
-            r.access_key_id(),
-            Some(w.alice.access_key_id.as_str()),
-            "{}",
-            proxy.describe()
-        );
+        assert_signed_by(r, &w.alice.access_key_id, "alice", &proxy);
         assert_eq!(r.session_token, None, "{}", proxy.describe());
     }
     assert_eq!(reqs[0].status, Some(200), "{}", proxy.describe());
@@ -242,14 +259,7 @@ fn an_iam_user_session_signs_with_its_own_key_and_moto_accepts_it() {
     assert_eq!(reqs.len(), 2, "{}", proxy.describe());
     for (r, user) in reqs.iter().zip([&w.alice, &w.bob]) {
         assert_eq!(r.action, "GetSessionToken", "{}", proxy.describe());
-        assert_eq!(
-            r.access_key_id(),
-            Some(user.access_key_id.as_str()),
-            "the start of {}'s session is signed with {}'s key:\n{}",
-            user.user,
-            user.user,
-            proxy.describe()
-        );
+        assert_signed_by(r, &user.access_key_id, &user.user, &proxy);
         assert_eq!(r.session_token, None, "long-term keys carry no token");
         assert_eq!(r.status, Some(200), "{}", proxy.describe());
     }
@@ -279,12 +289,15 @@ fn the_right_key_id_with_a_wrong_secret_is_refused_as_a_secret_mismatch() {
         WRONG_SECRET,
     );
     let before = sb.snapshot();
-    let line = error_line(ct(&sb, &proxy, &["session", "start", "alice-typo"]).run());
-    assert_secret_mismatch(&line, "alice-typo");
-    assert!(
-        !line.contains(WRONG_SECRET) && !line.contains(&w.alice.secret_access_key),
-        "the error shows no secret"
+    let line = error_line(
+        ct(&sb, &proxy, &["session", "start", "alice-typo"]).run(),
+        &[
+            &w.alice.access_key_id,
+            &w.alice.secret_access_key,
+            WRONG_SECRET,
+        ],
     );
+    assert_secret_mismatch(&line, "alice-typo");
     assert_eq!(sb.snapshot(), before, "nothing written to the AWS files");
     assert!(!sb.is_active("alice-typo"));
     assert_eq!(
@@ -295,10 +308,7 @@ fn the_right_key_id_with_a_wrong_secret_is_refused_as_a_secret_mismatch() {
     // The refusal is moto's: one request (not retried), with alice's key id, answered 403.
     let reqs = proxy.requests();
     assert_eq!(reqs.len(), 1, "{}", proxy.describe());
-    assert_eq!(
-        reqs[0].access_key_id(),
-        Some(w.alice.access_key_id.as_str())
-    );
+    assert_signed_by(&reqs[0], &w.alice.access_key_id, "alice", &proxy);
     assert_eq!(reqs[0].status, Some(403), "{}", proxy.describe());
 }
 
@@ -323,22 +333,28 @@ fn keys_swapped_between_two_sessions_are_both_refused_and_the_named_command_repa
     );
     let before = sb.snapshot();
     for alias in ["swap-a", "swap-b"] {
-        let line = error_line(ct(&sb, &proxy, &["session", "start", alias]).run());
+        let line = error_line(
+            ct(&sb, &proxy, &["session", "start", alias]).run(),
+            &[
+                &w.alice.access_key_id,
+                &w.alice.secret_access_key,
+                &w.bob.access_key_id,
+                &w.bob.secret_access_key,
+            ],
+        );
         assert_secret_mismatch(&line, alias);
         assert!(!sb.is_active(alias));
     }
     assert_eq!(sb.snapshot(), before, "nothing written to the AWS files");
     let reqs = proxy.requests();
-    let signers: Vec<Option<&str>> = reqs.iter().map(|r| r.access_key_id()).collect();
     assert_eq!(
-        signers,
-        [
-            Some(w.alice.access_key_id.as_str()),
-            Some(w.bob.access_key_id.as_str())
-        ],
-        "{}",
+        reqs.len(),
+        2,
+        "one request per start:\n{}",
         proxy.describe()
     );
+    assert_signed_by(&reqs[0], &w.alice.access_key_id, "alice", &proxy);
+    assert_signed_by(&reqs[1], &w.bob.access_key_id, "bob", &proxy);
     assert!(
         reqs.iter().all(|r| r.status == Some(403)),
         "{}",
@@ -355,7 +371,7 @@ fn keys_swapped_between_two_sessions_are_both_refused_and_the_named_command_repa
         .ok();
     ct(&sb, &proxy, &["session", "start", "swap-a"]).run().ok();
     let last = proxy.requests().pop().unwrap();
-    assert_eq!(last.access_key_id(), Some(w.alice.access_key_id.as_str()));
+    assert_signed_by(&last, &w.alice.access_key_id, "alice", &proxy);
     assert_eq!(last.status, Some(200), "{}", proxy.describe());
     assert_eq!(
         ini_get(&sb.credentials_text(), "sa", "aws_access_key_id").as_deref(),
@@ -386,7 +402,7 @@ fn the_keychain_holds_the_keys_given_and_the_token_written_until_the_session_is_
     assert_eq!(items_of(&id), ["access-key-id", "secret-access-key"]);
     let stored_akid = keychain_value(&akid_item);
     let stored_secret = keychain_value(&secret_item);
-    assert_eq!(stored_akid.as_deref(), Some(w.alice.access_key_id.as_str()));
+    assert_secret_eq(&akid_item, stored_akid.as_deref(), &w.alice.access_key_id);
     assert_secret_eq(
         &secret_item,
         stored_secret.as_deref(),
@@ -438,7 +454,11 @@ fn the_keychain_holds_the_keys_given_and_the_token_written_until_the_session_is_
         "the cached token has its expiration"
     );
     // The long-term keys are unchanged by the start.
-    assert_eq!(keychain_value(&akid_item), stored_akid);
+    assert_secret_eq(
+        &akid_item,
+        keychain_value(&akid_item).as_deref(),
+        &w.alice.access_key_id,
+    );
     assert_secret_eq(
         &secret_item,
         keychain_value(&secret_item).as_deref(),
@@ -497,11 +517,7 @@ fn an_iam_user_session_sends_its_mfa_code_device_and_duration() {
         Some("5400"),
         "the session's duration"
     );
-    assert_eq!(
-        r.access_key_id(),
-        Some(sb.access_key_id.as_str()),
-        "signed with the session's long-term key"
-    );
+    assert_signed_by(r, &sb.access_key_id, "the session", &fake);
     assert_eq!(r.session_token, None);
     assert_eq!(
         ini_get(&sb.credentials_text(), "p1", "aws_access_key_id").as_deref(),
@@ -523,7 +539,7 @@ fn an_iam_user_session_without_mfa_asks_for_36000_seconds_and_sends_no_code() {
     assert_eq!(reqs[0].param("DurationSeconds"), Some("36000"));
     assert_eq!(reqs[0].param("TokenCode"), None);
     assert_eq!(reqs[0].param("SerialNumber"), None);
-    assert_eq!(reqs[0].access_key_id(), Some(sb.access_key_id.as_str()));
+    assert_signed_by(&reqs[0], &sb.access_key_id, "the session", &fake);
 }
 
 #[test]
@@ -567,7 +583,7 @@ fn chained_roles_send_their_fields_and_sign_with_the_credentials_their_parent_go
     let (gst, ar) = (&reqs[0], &reqs[1]);
     assert_eq!(gst.param("TokenCode"), Some("271828"));
     assert_eq!(gst.param("SerialNumber"), Some(serial.as_str()));
-    assert_eq!(gst.access_key_id(), Some(sb.access_key_id.as_str()));
+    assert_signed_by(gst, &sb.access_key_id, "the parent session", &fake);
     assert_eq!(ar.param("RoleArn"), Some(role_arn("Ops").as_str()));
     assert_eq!(ar.param("RoleSessionName"), Some("build-bot"));
     assert_eq!(ar.param("ExternalId"), Some("ext-4711"));
@@ -597,20 +613,42 @@ fn chained_roles_send_their_fields_and_sign_with_the_credentials_their_parent_go
         sb.dump()
     );
 
-    // A role chained on the role: signed with the credentials the first AssumeRole returned
-    // (the parent already runs: its role credentials are reused as they are written).
+    // A role chained on the role: its parent role is assumed again (signed with the cached
+    // GetSessionToken key, no MFA code asked), and the deeper role with what that returned.
+    let before = fake.requests().len();
     ct(&sb, &fake, &["session", "start", "rec-deep"]).run().ok();
-    let reqs = fake.requests();
-    let deep = reqs.last().unwrap();
-    assert_eq!(deep.action, "AssumeRole", "{}", fake.describe());
-    assert_eq!(deep.param("RoleArn"), Some(role_arn("Deep").as_str()));
-    let deep_parent = reqs[reqs.len() - 2].clone();
-    assert_eq!(deep_parent.action, "AssumeRole", "{}", fake.describe());
+    let reqs = fake.requests()[before..].to_vec();
+    let actions: Vec<(&str, Option<&str>)> = reqs
+        .iter()
+        .map(|r| (r.action.as_str(), r.param("RoleArn")))
+        .collect();
     assert_eq!(
-        deep.access_key_id(),
-        deep_parent.issued_access_key_id(),
-        "the deeper AssumeRole is signed with the key its parent role got:\n{}",
+        actions,
+        [
+            ("AssumeRole", Some(role_arn("Ops").as_str())),
+            ("AssumeRole", Some(role_arn("Deep").as_str()))
+        ],
+        "{}",
         fake.describe()
+    );
+    assert_eq!(
+        reqs[0].access_key_id(),
+        gst.issued_access_key_id(),
+        "the middle role is assumed with the cached token's key:\n{}",
+        fake.describe()
+    );
+    assert!(reqs[0].issued_access_key_id().is_some());
+    assert_eq!(
+        reqs[1].access_key_id(),
+        reqs[0].issued_access_key_id(),
+        "the deeper AssumeRole is signed with the key its parent role just got:\n{}",
+        fake.describe()
+    );
+    assert_eq!(
+        ini_get(&sb.credentials_text(), "deep", "aws_access_key_id").as_deref(),
+        reqs[1].issued_access_key_id(),
+        "{}",
+        sb.dump()
     );
 
     // Defaults, and the parent's cached token: no second GetSessionToken (no MFA code needed).
@@ -636,4 +674,84 @@ fn chained_roles_send_their_fields_and_sign_with_the_credentials_their_parent_go
         "signed with the cached GetSessionToken key:\n{}",
         fake.describe()
     );
+}
+
+/// Runs `credtray ARGS` (STS at `sts`) on a pseudo-terminal made by util-linux `script`,
+/// typing INPUT into it; returns the exit status and everything the terminal showed.
+fn credtray_on_a_terminal(
+    sb: &Sandbox,
+    sts: &FakeSts,
+    args: &[&str],
+    input: &str,
+) -> (std::process::ExitStatus, String) {
+    use std::io::Write;
+    let base = sb.credtray_command();
+    let mut command = std::process::Command::new("script");
+    command.env_clear();
+    for (k, v) in base.get_envs() {
+        if let Some(v) = v {
+            command.env(k, v);
+        }
+    }
+    let line = std::iter::once(env!("CARGO_BIN_EXE_credtray"))
+        .chain(args.iter().copied())
+        .collect::<Vec<_>>()
+        .join(" ");
+    command
+        .env("AWS_ENDPOINT_URL_STS", sts.url())
+        .env("SHELL", "/bin/sh")
+        .args(["--quiet", "--return", "--command", &line, "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = command.spawn().expect("run util-linux script");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .expect("type into the terminal");
+    let out = child.wait_with_output().expect("wait for script");
+    let shown = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status, shown)
+}
+
+#[test]
+fn an_mfa_code_typed_at_the_terminal_prompt_reaches_sts_once() {
+    let (sb, fake) = fake_world();
+    let serial = mfa_arn("rec-typed");
+    sb.add_iam_user("rec-typed", "typed", &["--mfa-serial", &serial]);
+    sb.add_chained("rec-typed-role", "rec-typed", "Typed", "typed-role", &[]);
+    let (status, shown) = credtray_on_a_terminal(
+        &sb,
+        &fake,
+        &["session", "start", "rec-typed-role"],
+        "864209\n",
+    );
+    assert!(
+        status.success(),
+        "start on a terminal:\n{shown}\n{}",
+        fake.describe()
+    );
+    assert!(
+        shown.contains(&format!("MFA code for 'rec-typed' ({serial})")),
+        "the prompt names the session and the device:\n{shown}"
+    );
+    let gst = fake.requests_for("GetSessionToken");
+    assert_eq!(
+        gst.len(),
+        1,
+        "one code, one GetSessionToken:\n{}",
+        fake.describe()
+    );
+    assert_eq!(gst[0].param("TokenCode"), Some("864209"), "the code typed");
+    assert_eq!(gst[0].param("SerialNumber"), Some(serial.as_str()));
+    let ar = fake.requests_for("AssumeRole");
+    assert_eq!(ar.len(), 1, "{}", fake.describe());
+    assert_eq!(ar[0].access_key_id(), gst[0].issued_access_key_id());
+    assert!(sb.is_active("rec-typed-role"));
 }

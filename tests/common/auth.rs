@@ -242,8 +242,9 @@ pub fn aws_with_keys(
     let out = command.output().expect("run the AWS CLI");
     Output {
         cmd: format!(
-            "aws {} (keys of {access_key_id} in the environment)",
-            args.join(" ")
+            "aws {} (keys of {}… in the environment)",
+            args.join(" "),
+            access_key_id.get(..4).unwrap_or("")
         ),
         status: out.status,
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -183,7 +183,7 @@ impl Request {
         self.issued.as_deref()
     }
 
-    /// One line: time, Action, signer, parameter names (never values: a TokenCode is
+    /// One line: time, Action, signer (a long-term key id masked), parameter names (never values: a TokenCode is
     /// shown only through [`Request::param`]), status.
     pub fn summary(&self) -> String {
         let names: Vec<&str> = self.params.iter().map(|(k, _)| k.as_str()).collect();
@@ -191,7 +191,9 @@ impl Request {
             "{:>7.3}s {} signed_by={} token={} params={names:?} status={} issued={}",
             self.at.as_secs_f64(),
             self.action,
-            self.signed_by.as_deref().unwrap_or("-"),
+            self.signed_by
+                .as_deref()
+                .map_or("-".to_string(), mask_key_id),
             if self.session_token.is_some() {
                 "yes"
             } else {
@@ -200,6 +202,16 @@ impl Request {
             self.status.map_or("-".to_string(), |s| s.to_string()),
             self.issued.as_deref().unwrap_or("-"),
         )
+    }
+}
+
+/// A long-term access key id (`AKIA…`) shortened to its first and last four characters,
+/// for messages (credtray keeps key ids in the keychain as secrets); others unchanged.
+pub fn mask_key_id(key_id: &str) -> String {
+    if key_id.starts_with("AKIA") && key_id.len() > 12 {
+        format!("{}…{}", &key_id[..4], &key_id[key_id.len() - 4..])
+    } else {
+        key_id.to_string()
     }
 }
 
