@@ -382,6 +382,58 @@ fn keys_swapped_between_two_sessions_are_both_refused_and_the_named_command_repa
     assert!(!sb.is_active("swap-b"));
 }
 
+#[test]
+fn a_chained_role_over_a_wrong_secret_names_the_parent_whose_keys_are_wrong() {
+    let w = world();
+    let (sb, proxy) = sandbox(&w);
+    add_user(&sb, "bad-parent", "bp", &w.bob.access_key_id, WRONG_SECRET);
+    sb.add_chained("over-bad", "bad-parent", "Any", "ob", &[]);
+    let before = sb.snapshot();
+    let line = error_line(
+        ct(&sb, &proxy, &["session", "start", "over-bad"]).run(),
+        &[&w.bob.access_key_id, &w.bob.secret_access_key, WRONG_SECRET],
+    );
+    assert_secret_mismatch(&line, "bad-parent");
+    assert_eq!(sb.snapshot(), before, "nothing written to the AWS files");
+    let reqs = proxy.requests();
+    assert_eq!(
+        reqs.iter().map(|r| r.action.as_str()).collect::<Vec<_>>(),
+        ["GetSessionToken"],
+        "no AssumeRole without the parent's credentials:\n{}",
+        proxy.describe()
+    );
+    assert_signed_by(&reqs[0], &w.bob.access_key_id, "bob", &proxy);
+    assert_eq!(reqs[0].status, Some(403), "{}", proxy.describe());
+}
+
+#[test]
+fn an_access_key_id_moto_never_issued_is_refused_as_unknown() {
+    let w = world();
+    let (sb, proxy) = sandbox(&w);
+    let made_up = "AKIAMADEUPNEVERISSUED";
+    add_user(&sb, "ghost", "gh", made_up, WRONG_SECRET);
+    let before = sb.snapshot();
+    let line = error_line(
+        ct(&sb, &proxy, &["session", "start", "ghost"]).run(),
+        &[made_up, WRONG_SECRET],
+    );
+    assert!(line.contains("session 'ghost'"), "{line}");
+    assert!(
+        line.contains("AWS does not know the access key id")
+            && line.contains("InvalidClientTokenId"),
+        "an unknown key id is not called a secret mismatch: {line}"
+    );
+    assert!(
+        line.contains("credtray session edit ghost --access-keys"),
+        "{line}"
+    );
+    assert_eq!(sb.snapshot(), before);
+    let reqs = proxy.requests();
+    assert_eq!(reqs.len(), 1, "{}", proxy.describe());
+    assert_signed_by(&reqs[0], made_up, "the session", &proxy);
+    assert_eq!(reqs[0].status, Some(403), "{}", proxy.describe());
+}
+
 // ---------------------------------------------------------------------------------------------
 // The keychain holds what was given, and what was written
 

@@ -112,16 +112,16 @@ fn describe(f: &StsFailure, session: &str, operation: &str) -> String {
     // Only GetSessionToken signs with the IAM user's long-term keys; every other call signs
     // with temporary credentials obtained from a parent session.
     let long_term = operation == "GetSessionToken";
-    let replace = format!(
-        "replace them with `credtray session edit {} --access-keys`",
+    let edit = format!(
+        "`credtray session edit {} --access-keys`",
         shell_word(session)
     );
     match f {
         StsFailure::SecretMismatch(m) if long_term => format!(
-            "AWS says the secret access key does not match the access key id ({m}); the keys are wrong: {replace}"
+            "AWS says the secret access key does not match the access key id ({m}); the keys are wrong: replace them with {edit}"
         ),
         StsFailure::InvalidCredentials(m) if long_term => format!(
-            "AWS does not know the access key id ({m}): it is mistyped, deleted or deactivated; {replace}"
+            "AWS does not know the access key id ({m}): it is mistyped, deleted or deactivated: replace the keys with {edit}"
         ),
         StsFailure::SecretMismatch(m) | StsFailure::InvalidCredentials(m) => format!(
             "the temporary credentials used were not accepted ({m}); stop the session and start it again (with its parent, for a chained role)"
