@@ -124,7 +124,7 @@ fn describe(f: &StsFailure, session: &str, operation: &str) -> String {
             "AWS does not know the access key id ({m}): it is mistyped, deleted or deactivated: replace the keys with {edit}"
         ),
         StsFailure::SecretMismatch(m) | StsFailure::InvalidCredentials(m) => format!(
-            "the temporary credentials used were not accepted ({m}); stop the session and start it again (with its parent, for a chained role)"
+            "the temporary credentials used were not accepted ({m}); a cached session token may have been revoked: entering the IAM user's keys again (`credtray session edit USER --access-keys`) drops it"
         ),
         StsFailure::AccessDenied(m) => format!("access denied ({m}); check the IAM policies of the user or role"),
         StsFailure::WrongMfaCode(m) => format!("the MFA code was not accepted ({m}); wait for the next code and try again"),

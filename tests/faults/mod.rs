@@ -183,8 +183,8 @@ impl Request {
         self.issued.as_deref()
     }
 
-    /// One line: time, Action, signer (a long-term key id masked), parameter names (never values: a TokenCode is
-    /// shown only through [`Request::param`]), status.
+    /// One line: time, Action, signer (a long-term key id masked), parameter names (never
+    /// values: a TokenCode is shown only through [`Request::param`]), status, key id issued.
     pub fn summary(&self) -> String {
         let names: Vec<&str> = self.params.iter().map(|(k, _)| k.as_str()).collect();
         format!(
