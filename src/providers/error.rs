@@ -136,3 +136,60 @@ fn describe(f: &StsFailure, session: &str, operation: &str) -> String {
         StsFailure::Other(m) => m.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sts(session: &str, operation: &'static str, failure: StsFailure) -> String {
+        ProviderError::Sts {
+            session: session.into(),
+            operation,
+            failure,
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn a_secret_mismatch_on_long_term_keys_names_the_command_that_replaces_them() {
+        let m = sts(
+            "dev",
+            "GetSessionToken",
+            StsFailure::SecretMismatch("SignatureDoesNotMatch: x".into()),
+        );
+        assert!(
+            m.starts_with("session 'dev': GetSessionToken failed: AWS says the secret access key does not match the access key id (SignatureDoesNotMatch: x)"),
+            "{m}"
+        );
+        assert!(
+            m.ends_with("replace them with `credtray session edit dev --access-keys`"),
+            "{m}"
+        );
+        let m = sts(
+            "my dev's",
+            "GetSessionToken",
+            StsFailure::InvalidCredentials("InvalidClientTokenId: y".into()),
+        );
+        assert!(m.contains("AWS does not know the access key id"), "{m}");
+        assert!(
+            m.ends_with(r"`credtray session edit 'my dev'\''s' --access-keys`"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn refused_temporary_credentials_do_not_send_a_chained_session_to_edit_its_keys() {
+        for failure in [
+            StsFailure::SecretMismatch("SignatureDoesNotMatch: x".into()),
+            StsFailure::InvalidCredentials("InvalidClientTokenId: y".into()),
+        ] {
+            let m = sts("child", "AssumeRole", failure);
+            assert!(
+                m.contains("temporary credentials used were not accepted"),
+                "{m}"
+            );
+            assert!(!m.contains("edit child"), "{m}");
+            assert!(!m.contains("secret access key does not match"), "{m}");
+        }
+    }
+}
