@@ -11,7 +11,11 @@ pub enum StsFailure {
     WrongMfaCode(String),
     /// ExpiredToken: the credentials used have expired.
     ExpiredToken(String),
-    /// InvalidClientTokenId / SignatureDoesNotMatch: the keys are wrong or deleted.
+    /// SignatureDoesNotMatch: the access key id is known, but the request was signed with
+    /// another secret — the secret access key does not belong to the access key id.
+    SecretMismatch(String),
+    /// InvalidClientTokenId and the like: the access key id (or the session token) is
+    /// unknown — mistyped, deleted or revoked.
     InvalidCredentials(String),
     /// Throttling that outlasted the retries.
     Throttled(String),
@@ -70,7 +74,7 @@ pub enum ProviderError {
         session: String,
     },
     /// STS refused or could not be reached.
-    #[error("session '{session}': {operation} failed: {}", describe(.failure))]
+    #[error("session '{session}': {operation} failed: {}", describe(.failure, .session, .operation))]
     Sts {
         /// The session alias.
         session: String,
@@ -91,16 +95,101 @@ impl ProviderError {
     }
 }
 
-fn describe(f: &StsFailure) -> String {
+/// The alias as one shell word, for a command to copy.
+fn shell_word(alias: &str) -> String {
+    if !alias.is_empty()
+        && alias
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.@+:/".contains(c))
+    {
+        alias.to_string()
+    } else {
+        format!("'{}'", alias.replace('\'', "'\\''"))
+    }
+}
+
+fn describe(f: &StsFailure, session: &str, operation: &str) -> String {
+    // Only GetSessionToken signs with the IAM user's long-term keys; every other call signs
+    // with temporary credentials obtained from a parent session.
+    let long_term = operation == "GetSessionToken";
+    let edit = format!(
+        "`credtray session edit {} --access-keys`",
+        shell_word(session)
+    );
     match f {
+        StsFailure::SecretMismatch(m) if long_term => format!(
+            "AWS says the secret access key does not match the access key id ({m}); the keys are wrong: replace them with {edit}"
+        ),
+        StsFailure::InvalidCredentials(m) if long_term => format!(
+            "AWS does not know the access key id ({m}): it is mistyped, deleted or deactivated: replace the keys with {edit}"
+        ),
+        StsFailure::SecretMismatch(m) | StsFailure::InvalidCredentials(m) => format!(
+            "the temporary credentials used were not accepted ({m}); a cached session token may have been revoked: entering the IAM user's keys again (`credtray session edit USER --access-keys`) drops it"
+        ),
         StsFailure::AccessDenied(m) => format!("access denied ({m}); check the IAM policies of the user or role"),
         StsFailure::WrongMfaCode(m) => format!("the MFA code was not accepted ({m}); wait for the next code and try again"),
         StsFailure::ExpiredToken(m) => format!("the credentials used have expired ({m}); start the parent session again"),
-        StsFailure::InvalidCredentials(m) => format!("the access keys were not accepted ({m}); check them, or replace them with `credtray session edit … --access-keys`"),
         StsFailure::Throttled(m) => format!("AWS is throttling requests and retries did not get through ({m}); try again in a minute"),
         StsFailure::Unreachable(m) => format!("cannot reach the STS endpoint ({m}); check the network, a proxy, or AWS_ENDPOINT_URL_STS"),
         StsFailure::Timeout(m) => format!("STS did not answer in time ({m}); check the network and try again"),
         StsFailure::Service { code, message } => format!("{code}: {message}"),
         StsFailure::Other(m) => m.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sts(session: &str, operation: &'static str, failure: StsFailure) -> String {
+        ProviderError::Sts {
+            session: session.into(),
+            operation,
+            failure,
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn a_secret_mismatch_on_long_term_keys_names_the_command_that_replaces_them() {
+        let m = sts(
+            "dev",
+            "GetSessionToken",
+            StsFailure::SecretMismatch("SignatureDoesNotMatch: x".into()),
+        );
+        assert!(
+            m.starts_with("session 'dev': GetSessionToken failed: AWS says the secret access key does not match the access key id (SignatureDoesNotMatch: x)"),
+            "{m}"
+        );
+        assert!(
+            m.ends_with("replace them with `credtray session edit dev --access-keys`"),
+            "{m}"
+        );
+        let m = sts(
+            "my dev's",
+            "GetSessionToken",
+            StsFailure::InvalidCredentials("InvalidClientTokenId: y".into()),
+        );
+        assert!(m.contains("AWS does not know the access key id"), "{m}");
+        assert!(
+            m.ends_with(r"`credtray session edit 'my dev'\''s' --access-keys`"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn refused_temporary_credentials_do_not_send_a_chained_session_to_edit_its_keys() {
+        for failure in [
+            StsFailure::SecretMismatch("SignatureDoesNotMatch: x".into()),
+            StsFailure::InvalidCredentials("InvalidClientTokenId: y".into()),
+        ] {
+            let m = sts("child", "AssumeRole", failure);
+            assert!(
+                m.contains("temporary credentials used were not accepted"),
+                "{m}"
+            );
+            assert!(!m.contains("edit child"), "{m}");
+            assert!(!m.contains("secret access key does not match"), "{m}");
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! `AWS_ENDPOINT_URL_STS`), retries and timeouts follow the SDK's own settings — but never
 //! its default credential chain: every client signs with exactly the credentials given.
 
+use std::any::Any;
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
@@ -12,6 +13,7 @@ use aws_runtime::env_config::file::{
 };
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_http_client::tls;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 
 use super::{Credentials, ProviderError, StsFailure};
 use crate::model::Session;
@@ -161,8 +163,17 @@ where
     match err {
         SdkError::ServiceError(se) => {
             let e = se.err();
-            let code = e.code().unwrap_or("Unknown").to_string();
-            let message = e.message().unwrap_or("").to_string();
+            // An answer the SDK found no error code in — moto, for one, wraps its signature
+            // errors in `<ErrorResponse><Errors><Error>` — is read again from its raw text.
+            let raw = match e.code() {
+                Some(_) => None,
+                None => raw_error(se.raw()),
+            };
+            let (code, message) = match (e.code(), raw) {
+                (Some(code), _) => (code.to_string(), e.message().unwrap_or("").to_string()),
+                (None, Some((code, message))) => (code, message),
+                (None, None) => ("Unknown".to_string(), e.message().unwrap_or("").to_string()),
+            };
             let m = if message.is_empty() {
                 code.clone()
             } else {
@@ -178,8 +189,8 @@ where
                 "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" => {
                     StsFailure::ExpiredToken(m)
                 }
+                "SignatureDoesNotMatch" => StsFailure::SecretMismatch(m),
                 "InvalidClientTokenId"
-                | "SignatureDoesNotMatch"
                 | "UnrecognizedClientException"
                 | "InvalidAccessKeyId"
                 | "IncompleteSignature" => StsFailure::InvalidCredentials(m),
@@ -215,6 +226,41 @@ where
     }
 }
 
+/// The error code and message of a raw STS answer the SDK could not read them from: the
+/// first `<Code>` and `<Message>` elements of its body wherever they are nested, else the
+/// `X-Amzn-ErrorType` header. None when it is not an HTTP response or holds neither.
+fn raw_error(raw: &dyn Any) -> Option<(String, String)> {
+    let response = raw.downcast_ref::<HttpResponse>()?;
+    let body = response
+        .body()
+        .bytes()
+        .map(String::from_utf8_lossy)
+        .unwrap_or_default();
+    let code = xml_text(&body, "Code").or_else(|| {
+        response
+            .headers()
+            .get("x-amzn-errortype")
+            .map(|h| h.split(':').next().unwrap_or(h).trim().to_string())
+            .filter(|h| !h.is_empty())
+    })?;
+    Some((code, xml_text(&body, "Message").unwrap_or_default()))
+}
+
+/// The text of the first `<TAG>…</TAG>` in XML, entities decoded.
+fn xml_text(xml: &str, tag: &str) -> Option<String> {
+    let open = format!("<{tag}>");
+    let start = xml.find(&open)? + open.len();
+    let len = xml[start..].find(&format!("</{tag}>"))?;
+    let text = xml[start..start + len]
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&");
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_string())
+}
+
 /// The error's source chain, joined; SDK errors carry no credentials in their text.
 fn chain_text(err: &(dyn std::error::Error + 'static)) -> String {
     let mut parts = Vec::new();
@@ -230,5 +276,47 @@ fn chain_text(err: &(dyn std::error::Error + 'static)) -> String {
         err.to_string()
     } else {
         parts.join(": ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_smithy_types::body::SdkBody;
+
+    fn response(status: u16, headers: &[(&str, &str)], body: &str) -> HttpResponse {
+        let mut r = HttpResponse::new(status.try_into().unwrap(), SdkBody::from(body.to_string()));
+        for (k, v) in headers {
+            r.headers_mut().insert(k.to_string(), v.to_string());
+        }
+        r
+    }
+
+    #[test]
+    fn a_wrapped_error_is_read_from_the_raw_answer() {
+        // moto's answer to a wrong secret.
+        let body = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<ErrorResponse><Errors><Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key &amp; signing method.</Message><Type>Sender</Type></Error></Errors></ErrorResponse>";
+        let r = response(403, &[("X-Amzn-ErrorType", "SignatureDoesNotMatch")], body);
+        let (code, message) = raw_error(&r).expect("found");
+        assert_eq!(code, "SignatureDoesNotMatch");
+        assert!(
+            message.ends_with("Secret Access Key & signing method."),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn the_error_type_header_gives_the_code_when_the_body_has_none() {
+        let r = response(
+            403,
+            &[("x-amzn-errortype", "InvalidClientTokenId:http://internal")],
+            "",
+        );
+        assert_eq!(
+            raw_error(&r),
+            Some(("InvalidClientTokenId".to_string(), String::new()))
+        );
+        assert_eq!(raw_error(&response(500, &[], "oops")), None);
+        assert_eq!(raw_error(&"not a response"), None);
     }
 }

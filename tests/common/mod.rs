@@ -21,6 +21,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
+pub mod auth;
 pub mod x11;
 
 /// How long any one command may run before the harness kills it and fails the test.
@@ -82,6 +83,11 @@ pub struct Moto {
 impl Moto {
     /// Starts moto and waits until it answers HTTP. Retries on a port collision.
     pub fn start() -> Moto {
+        Moto::start_with_env(&[])
+    }
+
+    /// [`Moto::start`] with extra environment variables for `moto_server`.
+    pub fn start_with_env(extra_env: &[(&str, &str)]) -> Moto {
         let bin = venv().join("bin").join("moto_server");
         let dir = tempfile::Builder::new()
             .prefix("credtray-moto.")
@@ -97,6 +103,7 @@ impl Moto {
                 .env_clear()
                 .env("PATH", std::env::var_os("PATH").unwrap_or_default())
                 .env("HOME", dir.path())
+                .envs(extra_env.iter().copied())
                 .stdin(Stdio::null())
                 .stdout(log_file.try_clone().expect("clone log handle"))
                 .stderr(log_file)

@@ -7,6 +7,24 @@
 //! Plain std: a `TcpListener` on port 0, one thread accepting, one thread per connection
 //! (so that a delayed answer does not hold up the client's retry on a new connection).
 //! Every answer closes its connection.
+//!
+//! It records what reached it ([`FakeSts::requests`]): every form parameter (`Action`,
+//! `TokenCode`, `SerialNumber`, `RoleArn`, `RoleSessionName`, `ExternalId`,
+//! `DurationSeconds`…), the access key id that signed the request (the `Credential=` of its
+//! `Authorization` header), whether it carried a session token, and the access key id of
+//! the credentials it answered with. So a test can assert what credtray sent, and with
+//! which credentials — e.g. that an AssumeRole was signed with the key a GetSessionToken
+//! just returned:
+//!
+//! ```ignore
+//! let reqs = fake.requests();
+//! assert_eq!(reqs[0].param("TokenCode"), Some("123456"));
+//! assert_eq!(reqs[1].access_key_id(), reqs[0].issued_access_key_id());
+//! ```
+//!
+//! [`FakeSts::forwarding_to`] makes it a recording proxy instead: each request goes on,
+//! unchanged, to a real endpoint (moto), whose answer comes back unchanged — the same record
+//! of what was sent, with the real service checking it.
 
 #![allow(dead_code)]
 
@@ -117,11 +135,21 @@ impl Reply {
     }
 }
 
-/// What the fake saw of one request.
+/// What the fake saw of one request, and what it answered.
 #[derive(Clone, Debug)]
 pub struct Request {
     /// The `Action` parameter (`GetSessionToken`, `AssumeRole`, …), or "" when none.
     pub action: String,
+    /// The access key id in the `Authorization` header's `Credential=` (the key that
+    /// signed), or None when the request was not signed with SigV4.
+    pub signed_by: Option<String>,
+    /// The `X-Amz-Security-Token` header: the session token sent with temporary credentials
+    /// (the fake's own made-up tokens, or moto's example token; never a long-term secret).
+    pub session_token: Option<String>,
+    /// The HTTP status of the answer, once it was sent (None while it is delayed).
+    pub status: Option<u16>,
+    /// The access key id of the credentials in the answer (`<AccessKeyId>`), if any.
+    pub issued: Option<String>,
     /// Whether `TokenCode` was sent.
     pub has_token_code: bool,
     /// Whether `SerialNumber` was sent.
@@ -134,19 +162,80 @@ pub struct Request {
 }
 
 impl Request {
-    /// The value of parameter NAME.
+    /// The value of form parameter NAME (`Action`, `TokenCode`, `SerialNumber`, `RoleArn`,
+    /// `RoleSessionName`, `ExternalId`, `DurationSeconds`, …), decoded; None when absent.
     pub fn param(&self, name: &str) -> Option<&str> {
         self.params
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     }
+
+    /// The access key id that signed the request (`Credential=AKID/…` of the
+    /// `Authorization` header).
+    pub fn access_key_id(&self) -> Option<&str> {
+        self.signed_by.as_deref()
+    }
+
+    /// The access key id of the credentials the answer carried (what a GetSessionToken or
+    /// an AssumeRole handed out), if it carried any.
+    pub fn issued_access_key_id(&self) -> Option<&str> {
+        self.issued.as_deref()
+    }
+
+    /// One line: time, Action, signer (a long-term key id masked), parameter names (never
+    /// values: a TokenCode is shown only through [`Request::param`]), status, key id issued.
+    pub fn summary(&self) -> String {
+        let names: Vec<&str> = self.params.iter().map(|(k, _)| k.as_str()).collect();
+        format!(
+            "{:>7.3}s {} signed_by={} token={} params={names:?} status={} issued={}",
+            self.at.as_secs_f64(),
+            self.action,
+            self.signed_by
+                .as_deref()
+                .map_or("-".to_string(), mask_key_id),
+            if self.session_token.is_some() {
+                "yes"
+            } else {
+                "no"
+            },
+            self.status.map_or("-".to_string(), |s| s.to_string()),
+            self.issued.as_deref().unwrap_or("-"),
+        )
+    }
+}
+
+/// A long-term access key id (`AKIA…`) shortened to its first and last four characters,
+/// for messages (credtray keeps key ids in the keychain as secrets); others unchanged.
+pub fn mask_key_id(key_id: &str) -> String {
+    if key_id.starts_with("AKIA") && key_id.len() > 12 {
+        format!("{}…{}", &key_id[..4], &key_id[key_id.len() - 4..])
+    } else {
+        key_id.to_string()
+    }
+}
+
+/// The access key id in an `Authorization: AWS4-HMAC-SHA256 Credential=AKID/date/region/
+/// service/aws4_request, SignedHeaders=…, Signature=…` header.
+pub fn credential_access_key_id(authorization: &str) -> Option<String> {
+    let rest = &authorization[authorization.find("Credential=")? + "Credential=".len()..];
+    let scope = rest.split([',', ' ']).next()?;
+    let akid = scope.split('/').next()?;
+    (!akid.is_empty()).then(|| akid.to_string())
+}
+
+/// The text of the first `<AccessKeyId>` element of an XML answer.
+fn issued_access_key_id(xml: &str) -> Option<String> {
+    let start = xml.find("<AccessKeyId>")? + "<AccessKeyId>".len();
+    let len = xml[start..].find("</AccessKeyId>")?;
+    Some(xml[start..start + len].to_string())
 }
 
 struct Shared {
     script: Mutex<VecDeque<Reply>>,
     default: Mutex<Reply>,
     requests: Mutex<Vec<Request>>,
+    upstream: Option<String>,
     started: Instant,
     stop: AtomicBool,
     serial: AtomicU64,
@@ -162,6 +251,23 @@ pub struct FakeSts {
 impl FakeSts {
     /// Starts the fake on 127.0.0.1 at a free port.
     pub fn start() -> FakeSts {
+        FakeSts::start_inner(None)
+    }
+
+    /// Starts a recording proxy on 127.0.0.1 at a free port: every request is recorded as
+    /// by the fake, then sent unchanged (same path, headers and body, so its SigV4 signature
+    /// still holds) to UPSTREAM (`http://127.0.0.1:PORT`, e.g. moto), and the upstream's
+    /// answer is returned unchanged (except `Connection: close`). Scripts are ignored.
+    pub fn forwarding_to(upstream: &str) -> FakeSts {
+        let host = upstream
+            .strip_prefix("http://")
+            .unwrap_or_else(|| panic!("the proxy forwards to http:// only, not {upstream}"))
+            .trim_end_matches('/')
+            .to_string();
+        FakeSts::start_inner(Some(host))
+    }
+
+    fn start_inner(upstream: Option<String>) -> FakeSts {
         let listener =
             TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind the fake STS to 127.0.0.1:0");
         let port = listener.local_addr().expect("fake STS address").port();
@@ -169,6 +275,7 @@ impl FakeSts {
             script: Mutex::new(VecDeque::new()),
             default: Mutex::new(Reply::success()),
             requests: Mutex::new(Vec::new()),
+            upstream,
             started: Instant::now(),
             stop: AtomicBool::new(false),
             serial: AtomicU64::new(0),
@@ -206,9 +313,17 @@ impl FakeSts {
         *self.shared.default.lock().unwrap() = reply;
     }
 
-    /// Every request so far.
+    /// Every request so far, in the order they arrived.
     pub fn requests(&self) -> Vec<Request> {
         self.shared.requests.lock().unwrap().clone()
+    }
+
+    /// The requests with Action ACTION, in the order they arrived.
+    pub fn requests_for(&self, action: &str) -> Vec<Request> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.action == action)
+            .collect()
     }
 
     /// How many requests there were with Action ACTION (any Action: None).
@@ -226,14 +341,7 @@ impl FakeSts {
             return "(the fake STS received no request)".into();
         }
         reqs.iter()
-            .map(|r| {
-                let names: Vec<&str> = r.params.iter().map(|(k, _)| k.as_str()).collect();
-                format!(
-                    "  {:>7.3}s {} params={names:?}",
-                    r.at.as_secs_f64(),
-                    r.action
-                )
-            })
+            .map(|r| format!("  {}", r.summary()))
             .collect::<Vec<_>>()
             .join("\n")
     }
@@ -258,7 +366,7 @@ fn serve(stream: TcpStream, shared: &Shared) {
     });
     let mut writer = stream;
     // One request per connection: the answer says `Connection: close`.
-    let Some((method, headers, body)) = read_request(&mut reader) else {
+    let Some((method, target, headers, body)) = read_request(&mut reader) else {
         return;
     };
     if shared.stop.load(Ordering::SeqCst) {
@@ -269,7 +377,12 @@ fn serve(stream: TcpStream, shared: &Shared) {
     } else {
         Vec::new()
     };
-    let _ = headers;
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
     let action = params
         .iter()
         .find(|(k, _)| k == "Action")
@@ -279,10 +392,50 @@ fn serve(stream: TcpStream, shared: &Shared) {
         has_token_code: params.iter().any(|(k, _)| k == "TokenCode"),
         has_serial_number: params.iter().any(|(k, _)| k == "SerialNumber"),
         action: action.clone(),
+        signed_by: header("authorization").and_then(|a| credential_access_key_id(&a)),
+        session_token: header("x-amz-security-token"),
+        status: None,
+        issued: None,
         params,
         at: shared.started.elapsed(),
     };
-    shared.requests.lock().unwrap().push(request);
+    let index = {
+        let mut requests = shared.requests.lock().unwrap();
+        requests.push(request);
+        requests.len() - 1
+    };
+    let answered = |status: u16, body: &str| {
+        let mut requests = shared.requests.lock().unwrap();
+        requests[index].status = Some(status);
+        requests[index].issued = issued_access_key_id(body);
+    };
+    if let Some(upstream) = &shared.upstream {
+        let (status, head, body) = forward(upstream, &method, &target, &headers, &body)
+            .unwrap_or_else(|e| {
+                let body = error_body("Receiver", "ProxyError", &e.to_string(), "proxy");
+                (
+                    502,
+                    "Content-Type: text/xml\r\n".to_string(),
+                    body.into_bytes(),
+                )
+            });
+        answered(status, &String::from_utf8_lossy(&body));
+        let head = format!(
+            "HTTP/1.1 {status} {}\r\n{head}Content-Length: {}\r\nConnection: close\r\n\r\n",
+            reason(status),
+            body.len()
+        );
+        let _ = writer.write_all(head.as_bytes());
+        let _ = writer.write_all(&body);
+        let _ = writer.flush();
+        let _ = writer.shutdown(Shutdown::Write);
+        let mut sink = [0u8; 1024];
+        let _ = reader
+            .get_mut()
+            .set_read_timeout(Some(Duration::from_millis(200)));
+        while matches!(reader.read(&mut sink), Ok(n) if n > 0) {}
+        return;
+    }
     let reply = shared
         .script
         .lock()
@@ -303,16 +456,10 @@ fn serve(stream: TcpStream, shared: &Shared) {
             message,
         } => (*status, error_body(kind, code, message, &request_id)),
     };
-    let reason = match status {
-        200 => "OK",
-        400 => "Bad Request",
-        403 => "Forbidden",
-        500 => "Internal Server Error",
-        503 => "Service Unavailable",
-        _ => "Error",
-    };
+    answered(status, &body);
     let head = format!(
-        "HTTP/1.1 {status} {reason}\r\nx-amzn-RequestId: {request_id}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nDate: {}\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 {status} {}\r\nx-amzn-RequestId: {request_id}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nDate: {}\r\nConnection: close\r\n\r\n",
+        reason(status),
         body.len(),
         http_date(),
     );
@@ -329,16 +476,117 @@ fn serve(stream: TcpStream, shared: &Shared) {
     while matches!(reader.read(&mut sink), Ok(n) if n > 0) {}
 }
 
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        400 => "Bad Request",
+        403 => "Forbidden",
+        404 => "Not Found",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        _ => "Error",
+    }
+}
+
+/// Sends one request to UPSTREAM (`host:port`) as it came (path, headers, body; the body
+/// with its length, the connection closed after), and returns the answer's status, its
+/// headers as `Name: value\r\n` lines (without Connection, Content-Length and
+/// Transfer-Encoding) and its body (de-chunked).
+fn forward(
+    upstream: &str,
+    method: &str,
+    target: &str,
+    headers: &Headers,
+    body: &[u8],
+) -> std::io::Result<(u16, String, Vec<u8>)> {
+    let bad = |m: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, m.to_string());
+    let mut stream = TcpStream::connect(upstream)?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let mut head = format!("{method} {target} HTTP/1.1\r\n");
+    for (k, v) in headers {
+        if !matches!(
+            k.as_str(),
+            "connection" | "content-length" | "transfer-encoding"
+        ) {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+    }
+    head.push_str(&format!(
+        "content-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    ));
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(body)?;
+    stream.flush()?;
+    let mut reader = BufReader::new(stream);
+    let mut status_line = String::new();
+    reader.read_line(&mut status_line)?;
+    let status: u16 = status_line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| bad(&format!("no status line from upstream: {status_line:?}")))?;
+    let mut kept = String::new();
+    let mut length = None;
+    let mut chunked = false;
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h)? == 0 {
+            break;
+        }
+        let h = h.trim_end_matches(['\r', '\n']);
+        if h.is_empty() {
+            break;
+        }
+        let Some((k, v)) = h.split_once(':') else {
+            continue;
+        };
+        match k.trim().to_ascii_lowercase().as_str() {
+            "content-length" => length = v.trim().parse::<usize>().ok(),
+            "transfer-encoding" => chunked = v.to_ascii_lowercase().contains("chunked"),
+            "connection" => {}
+            _ => kept.push_str(&format!("{}: {}\r\n", k.trim(), v.trim())),
+        }
+    }
+    let mut out = Vec::new();
+    if chunked {
+        loop {
+            let mut size = String::new();
+            reader.read_line(&mut size)?;
+            let size =
+                usize::from_str_radix(size.trim().split(';').next().unwrap_or("").trim(), 16)
+                    .map_err(|_| bad("bad chunk size from upstream"))?;
+            if size == 0 {
+                break;
+            }
+            let mut chunk = vec![0u8; size];
+            reader.read_exact(&mut chunk)?;
+            out.extend_from_slice(&chunk);
+            let mut crlf = String::new();
+            reader.read_line(&mut crlf)?;
+        }
+    } else if let Some(len) = length {
+        out.resize(len, 0);
+        reader.read_exact(&mut out)?;
+    } else {
+        reader.read_to_end(&mut out)?;
+    }
+    Ok((status, kept, out))
+}
+
 /// Header names (lower-cased) and values.
 type Headers = Vec<(String, String)>;
 
-/// Reads one HTTP/1.1 request: method, headers, body.
-fn read_request(reader: &mut BufReader<TcpStream>) -> Option<(String, Headers, Vec<u8>)> {
+/// Reads one HTTP/1.1 request: method, target (path and query), headers, body.
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<(String, String, Headers, Vec<u8>)> {
     let mut line = String::new();
     if reader.read_line(&mut line).ok()? == 0 {
         return None;
     }
-    let method = line.split_whitespace().next()?.to_string();
+    let mut words = line.split_whitespace();
+    let method = words.next()?.to_string();
+    let target = words.next().unwrap_or("/").to_string();
     let mut headers = Vec::new();
     loop {
         let mut h = String::new();
@@ -385,7 +633,7 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<(String, Headers, V
         body.resize(len, 0);
         reader.read_exact(&mut body).ok()?;
     }
-    Some((method, headers, body))
+    Some((method, target, headers, body))
 }
 
 /// Decodes an `application/x-www-form-urlencoded` body.
