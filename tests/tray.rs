@@ -1071,3 +1071,128 @@ fn test_credentials_notifies_who_they_are_a_region_change_follows_in_the_menu_an
     );
     tray.quit();
 }
+
+/// Whether the notification server reads bodies as markup (its `body-markup` capability),
+/// asked the way credtray asks it.
+fn server_reads_markup() -> bool {
+    let out = Command::new("gdbus")
+        .args([
+            "call",
+            "--session",
+            "--dest",
+            "org.freedesktop.Notifications",
+            "--object-path",
+            "/org/freedesktop/Notifications",
+            "--method",
+            "org.freedesktop.Notifications.GetCapabilities",
+        ])
+        .output()
+        .expect("run gdbus");
+    assert!(out.status.success(), "GetCapabilities: {out:?}");
+    String::from_utf8_lossy(&out.stdout).contains("'body-markup'")
+}
+
+/// What a body shows on a server that reads markup: tags dropped, entities decoded.
+fn markup_shown(body: &str) -> String {
+    let mut text = String::new();
+    let mut rest = body;
+    while let Some(i) = rest.find(['<', '&']) {
+        text.push_str(&rest[..i]);
+        rest = &rest[i..];
+        if rest.starts_with('<') {
+            rest = rest.find('>').map_or("", |j| &rest[j + 1..]);
+        } else {
+            let entity = rest.find(';').map_or(rest, |j| &rest[..=j]);
+            text.push_str(match entity {
+                "&amp;" => "&",
+                "&lt;" => "<",
+                "&gt;" => ">",
+                "&quot;" => "\"",
+                "&apos;" => "'",
+                other => other,
+            });
+            rest = &rest[entity.len()..];
+        }
+    }
+    text.push_str(rest);
+    text
+}
+
+#[test]
+fn aliases_with_markup_characters_show_as_typed_in_notifications() {
+    let _desktop = desktop();
+    let markup = server_reads_markup();
+    assert!(
+        markup,
+        "scripts/with-desktop.sh runs dunst with markup = full: bodies are markup"
+    );
+    // STS is a closed port: the start fails, and the notification names the session.
+    let sb = Sandbox::offline();
+    let alias = format!("<b>x</b> & y {}", unique("m"));
+    sb.add_iam_user(&alias, "dev", &[]);
+    let mut tray = Tray::start(&sb);
+    tray.click(&["dev", &format!("{alias} · iam-user · us-east-1")]);
+    let tag = alias.rsplit(' ').next().unwrap().to_string();
+    let ok = wait_until(Duration::from_secs(60), || {
+        !notifications_about(&tag).is_empty()
+    });
+    assert!(ok, "no notification reached dunst:\n{}", tray.log());
+    let n = notifications_about(&tag);
+    assert_eq!(n.len(), 1, "one notification: {n:#?}");
+    // The summary is plain text by the spec: sent as it is.
+    assert_eq!(n[0]["summary"], format!("'{alias}' could not start"));
+    // The body (dunst's script gets it as sent) is escaped, so that what it shows is the
+    // alias as typed: no bold "x", no swallowed "&".
+    let body = n[0]["body"].as_str().unwrap();
+    let escaped = alias
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    assert!(
+        body.starts_with(&format!("Session '{escaped}' could not start: ")),
+        "the body as sent: {body}"
+    );
+    assert!(
+        markup_shown(body).starts_with(&format!("Session '{alias}' could not start: ")),
+        "the body as shown: {}",
+        markup_shown(body)
+    );
+    tray.quit();
+}
+
+#[test]
+fn aliases_and_profiles_with_mnemonic_characters_show_as_typed_in_the_menu() {
+    let _desktop = desktop();
+    let sb = Sandbox::offline();
+    sb.add_iam_user("a_b & c", "r&d_x", &[]);
+    let mut tray = Tray::start(&sb);
+    let menu = tray.layout();
+    let profile = node(&menu, &["r&d_x"])
+        .unwrap_or_else(|| panic!("a submenu displayed as 'r&d_x': {:?}", labels(&menu)));
+    // dbusmenu labels mark an access key with "_" and a literal "_" with "__"; "&" is
+    // plain. So the exported label doubles the underscores and nothing else.
+    assert_eq!(profile["raw_label"], "r&d__x");
+    let item = node(&menu, &["r&d_x", "a_b & c · iam-user · us-east-1"]).unwrap_or_else(|| {
+        panic!(
+            "a check item displayed as 'a_b & c · iam-user · us-east-1': {:?}",
+            labels(profile)
+        )
+    });
+    assert_eq!(item["raw_label"], "a__b & c · iam-user · us-east-1");
+    assert_eq!(item["toggle_type"], "checkmark");
+    let actions = node(&menu, &["r&d_x", "a_b & c…"]).expect("the actions submenu");
+    assert_eq!(actions["raw_label"], "a__b & c…");
+
+    // A label changed in place (a new region) keeps the alias as typed.
+    sb.credtray(&["session", "edit", "a_b & c", "--region", "eu-west-1"])
+        .run()
+        .ok();
+    let menu = tray.wait_menu("the new region", Duration::from_secs(5), |m| {
+        node(m, &["r&d_x", "a_b & c · iam-user · eu-west-1"]).is_some()
+    });
+    assert_eq!(
+        node(&menu, &["r&d_x", "a_b & c · iam-user · eu-west-1"]).unwrap()["raw_label"],
+        "a__b & c · iam-user · eu-west-1"
+    );
+    tray.quit();
+}
