@@ -166,6 +166,19 @@ impl Tray {
         fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// Waits until the tray's log satisfies `f` (a line the process writes once it has
+    /// passed some point); returns the log.
+    #[track_caller]
+    fn wait_log(&self, what: &str, timeout: Duration, f: impl Fn(&str) -> bool) -> String {
+        let ok = wait_until(timeout, || f(&self.log()));
+        let log = self.log();
+        assert!(
+            ok,
+            "the tray's log never showed {what} within {timeout:?}:\n{log}"
+        );
+        log
+    }
+
     fn dbusmenu(&self, args: &[&str]) -> Result<Value, String> {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tray/dbusmenu.py");
         let out = Command::new("/usr/bin/python3")
@@ -317,6 +330,21 @@ fn labels(n: &Value) -> Vec<String> {
 
 fn checked(root: &Value, path: &[&str]) -> Option<bool> {
     node(root, path).map(|n| n["toggle_state"] == 1)
+}
+
+/// The lines of `log` after its first line containing `marker` (none if there is none).
+fn lines_after<'a>(log: &'a str, marker: &str) -> Vec<&'a str> {
+    log.lines()
+        .skip_while(|l| !l.contains(marker))
+        .skip(1)
+        .collect()
+}
+
+/// The notifications the tray says it sent (its log's `notification:` lines) about `text`.
+fn sent_about<'a>(log: &'a str, text: &str) -> Vec<&'a str> {
+    log.lines()
+        .filter(|l| l.contains("notification:") && l.contains(text))
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -507,8 +535,19 @@ fn quit_stops_every_session_and_the_next_launch_resumes_them() {
         .run()
         .ok();
     let mut tray = Tray::start(&sb);
-    thread::sleep(Duration::from_secs(2));
-    assert!(!sb.is_active("bob"), "resumed although the setting is off");
+    // The tray says when it is done resuming (after the starts it made, if any).
+    let log = tray.wait_log("the resume at launch done", Duration::from_secs(30), |l| {
+        l.contains("resume at launch done")
+    });
+    let done = log
+        .lines()
+        .find(|l| l.contains("resume at launch done"))
+        .unwrap();
+    assert!(done.contains("count=0"), "nothing to resume: {done}");
+    assert!(
+        !sb.is_active("bob") && !sb.is_active("bob-role"),
+        "resumed although the setting is off:\n{log}"
+    );
     tray.quit();
 }
 
@@ -718,7 +757,12 @@ fn an_mfa_session_starts_with_the_code_typed_into_the_dialog() {
     // Digits only: the letter is dropped; six digits enable OK.
     type_into(&dialog, "12x34");
     key(&dialog, "Return");
-    thread::sleep(Duration::from_millis(700));
+    // The dialog says when it gets an Enter it cannot act on (its OK disabled).
+    tray.wait_log(
+        "the MFA dialog ignoring Enter",
+        Duration::from_secs(10),
+        |l| l.contains("Enter ignored") && l.contains("MFA code"),
+    );
     assert!(!window_gone("^credtray: MFA code$"), "OK took four digits");
     assert!(!sb.is_active("mfa-user"));
     type_into(&dialog, "56");
@@ -744,11 +788,24 @@ fn an_mfa_session_starts_with_the_code_typed_into_the_dialog() {
         window_gone("^credtray: MFA code$")
     });
     assert!(closed, "Escape closes the dialog");
-    thread::sleep(Duration::from_secs(1));
+    // The start's outcome reaches the menu's thread (which notifies there, if at all).
+    let two = sb.session_id("mfa-two");
+    let log = tray.wait_log("the cancelled start done", Duration::from_secs(10), |l| {
+        l.lines()
+            .any(|l| l.contains("action done") && l.contains(&two))
+    });
+    let done = log
+        .lines()
+        .find(|l| l.contains("action done") && l.contains(&two))
+        .unwrap();
+    assert!(
+        done.contains("notified=false"),
+        "a cancel is not an error: {done}"
+    );
     assert!(!sb.is_active("mfa-two"));
     assert!(
-        notifications_about("mfa-two").is_empty(),
-        "a cancel is not an error"
+        sent_about(&log, "mfa-two").is_empty() && notifications_about("mfa-two").is_empty(),
+        "a cancel is not an error:\n{log}"
     );
     assert_eq!(
         checked(&tray.layout(), &["other", "mfa-two · iam-user · us-east-1"]),
@@ -803,7 +860,18 @@ fn a_rotation_that_needs_an_mfa_code_notifies_once_and_its_action_asks_for_the_c
         !notifications_about(&alias).is_empty()
     });
     assert!(told, "no notification:\n{}", tray.log());
-    thread::sleep(Duration::from_secs(2));
+    // Every event of the agent's pass that asked for the code has been handled once the
+    // tray has handled the end of that pass.
+    let log = tray.wait_log("the agent's pass handled", Duration::from_secs(10), |l| {
+        lines_after(l, &format!("notification: Session '{alias}'"))
+            .iter()
+            .any(|l| l.contains("agent pass handled"))
+    });
+    assert_eq!(
+        sent_about(&log, &alias).len(),
+        1,
+        "one notification per session per event:\n{log}"
+    );
     let n = notifications_about(&alias);
     assert_eq!(n.len(), 1, "one notification per session per event: {n:#?}");
     let summary = n[0]["summary"].as_str().unwrap();
@@ -862,7 +930,16 @@ fn credentials_that_run_out_are_removed_and_notified_as_stopped() {
     assert!(stopped, "no 'stopped' notification:\n{}", tray.log());
     sb.assert_no_credentials("exp");
     assert!(!sb.is_active(&alias));
-    thread::sleep(Duration::from_secs(2));
+    let log = tray.wait_log("the agent's pass handled", Duration::from_secs(10), |l| {
+        lines_after(l, &format!("notification: Session '{alias}' stopped"))
+            .iter()
+            .any(|l| l.contains("agent pass handled"))
+    });
+    assert_eq!(
+        sent_about(&log, &alias).len(),
+        1,
+        "one notification per event:\n{log}"
+    );
     let n = notifications_about(&alias);
     let summaries: Vec<&str> = n.iter().filter_map(|n| n["summary"].as_str()).collect();
     // The credentials ran out within the shortest refresh interval (10 s after a write), so
