@@ -696,10 +696,13 @@ fn the_menu_opens_from_its_icon_in_a_tray_host() {
         "clicking the tray icon opened no menu:\n{}",
         tray.log()
     );
+    // Let the menu take the keyboard grab (nothing outside shows when it has).
     thread::sleep(Duration::from_millis(300));
-    // Into "● dev" with the keyboard: default, ● dev, open.
+    // Into "● dev" with the keyboard: default, ● dev, open: its submenu is a new window.
+    let open = visible();
     xdotool(&["key", "Down", "Down", "Right"]);
-    thread::sleep(Duration::from_millis(600));
+    let submenu = wait_until(Duration::from_secs(5), || visible() > open);
+    assert!(submenu, "the keyboard opened no submenu:\n{}", tray.log());
     let shot = screenshot("tray-menu");
     let colours = Command::new("identify")
         .args(["-format", "%k"])
