@@ -31,7 +31,9 @@ fn describe_char(c: char) -> String {
     if c == ' ' {
         "spaces".into()
     } else if c.is_whitespace() || c.is_control() {
-        format!("the control character U+{:04X}", c as u32)
+        // Controls and line separators are refused earlier (`check_plain`): what is
+        // left here is another space, such as U+00A0.
+        format!("the space character U+{:04X}", c as u32)
     } else {
         format!("'{c}'")
     }
@@ -68,5 +70,9 @@ mod tests {
             let err = validate_profile_name(n).expect_err(n);
             assert!(err.starts_with(&format!("it contains {code}, ")), "{err}");
         }
+        assert_eq!(
+            validate_profile_name("a\u{A0}b").unwrap_err(),
+            "a profile name cannot contain the space character U+00A0; use letters, digits and . _ - @ + / :"
+        );
     }
 }
