@@ -7,7 +7,8 @@
 //!
 //! When the dialog answers, prints one line of JSON on standard output (`{"answer":null}`
 //! when cancelled) and exits 0. The IAM user form's secret access key is never printed: its
-//! length is, as `secret_len`.
+//! length is, as `secret_len`. The dialogs' own log (an Enter they ignore…) goes to standard
+//! error at debug level (`CREDTRAY_LOG` overrides it).
 
 #[cfg(target_os = "linux")]
 fn main() {
@@ -96,6 +97,15 @@ mod linux {
             eprintln!("{USAGE}");
             std::process::exit(2);
         }
+        tracing_subscriber::fmt()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_env("CREDTRAY_LOG")
+                    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("credtray=debug")),
+            )
+            .with_writer(std::io::stderr)
+            .with_target(false)
+            .with_ansi(false)
+            .init();
         if let Err(e) = gtk::init() {
             eprintln!("dialogs: cannot start GTK: {e}");
             std::process::exit(2);

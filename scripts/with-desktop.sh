@@ -65,6 +65,9 @@ cat >"$tmp/dunstrc" <<RC
     notification_limit = 0
     history_length = 500
     sticky_history = yes
+    # What most desktops do (and dunst's own shipped dunstrc): bodies are Pango markup,
+    # and "body-markup" is among the capabilities credtray reads.
+    markup = full
 [log-everything]
     summary = "*"
     script = $tmp/log-notification.sh

@@ -247,3 +247,77 @@ fn rotation_margin_setting_round_trips() {
         v
     );
 }
+
+#[test]
+fn names_that_display_differently_from_what_they_are_are_refused_by_code_point() {
+    let sb = Sandbox::offline();
+    sb.credtray(&["profile", "add", "dev"]).run().ok();
+    let before = sb.profile_list();
+    for (bad, shown, said) in [
+        (
+            "dev\u{202E}ved",
+            "dev<U+202E>ved",
+            "U+202E (a right-to-left override)",
+        ),
+        (
+            "pr\u{200B}od",
+            "pr<U+200B>od",
+            "U+200B (a zero-width space)",
+        ),
+        (
+            "a\u{2066}b",
+            "a<U+2066>b",
+            "U+2066 (a left-to-right isolate)",
+        ),
+        (
+            "\u{FEFF}ops",
+            "<U+FEFF>ops",
+            "U+FEFF (a zero-width no-break space)",
+        ),
+    ] {
+        let message = format!(
+            "credtray: invalid profile name '{shown}': it contains {said}, which would make it \
+             display differently from what it is; use plain characters"
+        );
+        let err = sb.credtray(&["profile", "add", bad]).run().fails();
+        assert!(
+            err.lines().any(|l| l == message),
+            "profile add {bad:?}: {err}"
+        );
+        let err = sb
+            .credtray(&["profile", "rename", "dev", bad])
+            .run()
+            .fails();
+        assert!(
+            err.lines().any(|l| l == message),
+            "profile rename to {bad:?}: {err}"
+        );
+        // Through `session add --profile` too, before any key is asked for.
+        let err = sb
+            .credtray(&[
+                "session",
+                "add",
+                "iam-user",
+                "--alias",
+                "x",
+                "--profile",
+                bad,
+            ])
+            .stdin_str("AKIAINVALIDPROFILE01\nsecret\n")
+            .run()
+            .fails();
+        assert!(
+            err.lines().any(|l| l == message),
+            "session add --profile {bad:?}: {err}"
+        );
+        assert_eq!(sb.profile_list(), before, "{bad:?} stored nothing");
+        assert_eq!(sb.session_list(), Value::Array(vec![]));
+    }
+    assert_eq!(
+        sb.snapshot(),
+        Files {
+            credentials: None,
+            config: None
+        }
+    );
+}

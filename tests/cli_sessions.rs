@@ -767,3 +767,81 @@ fn no_secret_leaks_anywhere() {
         "the search covered credtray's config folder (state.json): {files:#?}"
     );
 }
+
+#[test]
+fn aliases_that_display_differently_from_what_they_are_are_refused_by_code_point() {
+    require_keychain();
+    let sb = Sandbox::offline();
+    let keys = format!("{}\n{}\n", sb.access_key_id, sb.secret_access_key);
+    let add = |alias: &str| {
+        sb.credtray(&[
+            "session",
+            "add",
+            "iam-user",
+            "--alias",
+            alias,
+            "--profile",
+            "dev",
+        ])
+        .stdin_str(&keys)
+        .run()
+    };
+    for (bad, shown, said) in [
+        (
+            "a\u{202E}b",
+            "a<U+202E>b",
+            "U+202E (a right-to-left override)",
+        ),
+        (
+            "a\u{2067}b",
+            "a<U+2067>b",
+            "U+2067 (a right-to-left isolate)",
+        ),
+        (
+            "zero\u{200D}",
+            "zero<U+200D>",
+            "U+200D (a zero-width joiner)",
+        ),
+        (
+            "line\u{2028}two",
+            "line<U+2028>two",
+            "U+2028 (a line separator)",
+        ),
+        ("bell\u{7}", "bell<U+0007>", "U+0007 (a control character)"),
+        ("\u{61C}x", "<U+061C>x", "U+061C (an Arabic letter mark)"),
+    ] {
+        let err = add(bad).fails();
+        let message = format!(
+            "credtray: invalid alias '{shown}': it contains {said}, which would make it display \
+             differently from what it is; use plain characters"
+        );
+        assert!(err.lines().any(|l| l == message), "alias {bad:?}: {err}");
+        assert_eq!(
+            sb.session_list(),
+            Value::Array(vec![]),
+            "{bad:?} stored a session"
+        );
+        assert!(
+            !sb.profile_names().contains(&"dev".to_string()),
+            "{bad:?} created its profile"
+        );
+    }
+    assert!(
+        !sb.credentials.exists() && !sb.aws_config.exists(),
+        "the AWS files were written"
+    );
+
+    // Markup and mnemonic characters are plain text, and an edit to a refused alias is
+    // refused as well, leaving the session as it was.
+    let id = expect_id(&add("<b>x</b> & a_b").ok());
+    assert!(!keychain_accounts_of(&id).is_empty());
+    let err = sb
+        .credtray(&["session", "edit", &id, "--alias", "x\u{202D}y"])
+        .run()
+        .fails();
+    assert!(
+        err.contains("invalid alias 'x<U+202D>y': it contains U+202D (a left-to-right override)"),
+        "{err}"
+    );
+    assert_eq!(sb.session("<b>x</b> & a_b")["id"], id.as_str());
+}

@@ -12,9 +12,10 @@
 
 mod common;
 
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -74,7 +75,9 @@ struct Dialog {
     which: &'static str,
     child: Child,
     stdout: Option<JoinHandle<String>>,
-    stderr: Option<JoinHandle<String>>,
+    /// Standard error so far (the dialogs' log), read as it comes.
+    stderr: Arc<Mutex<String>>,
+    stderr_done: Option<JoinHandle<()>>,
     window: String,
     // Dropped last: the X server outlives the client.
     xvfb: Xvfb,
@@ -121,6 +124,18 @@ fn collect(mut pipe: impl Read + Send + 'static) -> JoinHandle<String> {
     })
 }
 
+/// Appends each line of `pipe` to `into` as it comes.
+fn follow(pipe: impl Read + Send + 'static, into: Arc<Mutex<String>>) -> JoinHandle<()> {
+    thread::spawn(move || {
+        for line in BufReader::new(pipe).lines() {
+            let Ok(line) = line else { break };
+            let mut text = into.lock().unwrap_or_else(|p| p.into_inner());
+            text.push_str(&line);
+            text.push('\n');
+        }
+    })
+}
+
 impl Dialog {
     /// Starts a fresh Xvfb and the example showing `which`, waits for the window titled like
     /// `title` and gives it the keyboard focus (there is no window manager).
@@ -142,12 +157,14 @@ impl Dialog {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot run {}: {e}", example.display()));
         let stdout = child.stdout.take().map(collect);
-        let stderr = child.stderr.take().map(collect);
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let stderr_done = child.stderr.take().map(|pipe| follow(pipe, stderr.clone()));
         let mut dialog = Dialog {
             which,
             child,
             stdout,
             stderr,
+            stderr_done,
             window: String::new(),
             xvfb,
         };
@@ -186,13 +203,40 @@ impl Dialog {
         x11::screenshot(self.display(), &path);
     }
 
-    /// Asserts that the example is still running `wait` from now (the dialog did not answer).
-    fn assert_still_open(&mut self, wait: Duration) {
-        thread::sleep(wait);
+    /// Standard error so far.
+    fn stderr(&self) -> String {
+        self.stderr
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Presses Enter where the dialog cannot take it yet (its default button disabled):
+    /// waits until the dialog says it ignored it, then asserts that it has not answered.
+    fn enter_is_ignored(&mut self) {
+        let said = |text: &str| text.matches("Enter ignored").count();
+        let before = said(&self.stderr());
+        self.key(&["Return"]);
+        let deadline = Instant::now() + EXIT_TIMEOUT;
+        while said(&self.stderr()) == before {
+            if let Some(status) = self.child.try_wait().expect("poll the example") {
+                let stdout = self.stdout.take().map(join).unwrap_or_default();
+                panic!(
+                    "the {} dialog answered Enter ({status}): {stdout}",
+                    self.which
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the {} dialog did not say it ignored Enter within {EXIT_TIMEOUT:?}; stderr:\n{}",
+                self.which,
+                self.stderr()
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
         if let Some(status) = self.child.try_wait().expect("poll the example") {
-            let stdout = self.stdout.take().map(join).unwrap_or_default();
             panic!(
-                "the {} dialog answered too early ({status}): {stdout}",
+                "the {} dialog exited ({status}) after ignoring Enter",
                 self.which
             );
         }
@@ -208,18 +252,21 @@ impl Dialog {
             if Instant::now() > deadline {
                 let _ = self.child.kill();
                 let _ = self.child.wait();
-                let stderr = self.stderr.take().map(join).unwrap_or_default();
                 panic!(
-                    "the {} dialog did not answer within {EXIT_TIMEOUT:?}; stderr:\n{stderr}",
-                    self.which
+                    "the {} dialog did not answer within {EXIT_TIMEOUT:?}; stderr:\n{}",
+                    self.which,
+                    self.stderr()
                 );
             }
             thread::sleep(Duration::from_millis(50));
         };
+        if let Some(done) = self.stderr_done.take() {
+            let _ = done.join();
+        }
         Exit {
             status,
             stdout: self.stdout.take().map(join).unwrap_or_default(),
-            stderr: self.stderr.take().map(join).unwrap_or_default(),
+            stderr: self.stderr(),
         }
     }
 }
@@ -240,8 +287,7 @@ fn mfa_code_takes_six_digits_and_drops_anything_else() {
     let mut dialog = Dialog::open("mfa", "MFA code");
     dialog.type_text("12a34");
     // Four digits: OK is disabled, so Enter does nothing.
-    dialog.key(&["Return"]);
-    dialog.assert_still_open(Duration::from_secs(1));
+    dialog.enter_is_ignored();
     dialog.type_text("56");
     dialog.screenshot();
     dialog.key(&["Return"]);
@@ -260,8 +306,7 @@ fn mfa_code_escape_cancels() {
 fn text_answers_the_typed_value_once_valid() {
     let mut dialog = Dialog::open("text", "rename profile");
     // The initial "dev" is taken: Enter does nothing.
-    dialog.key(&["Return"]);
-    dialog.assert_still_open(Duration::from_millis(500));
+    dialog.enter_is_ignored();
     // The initial text is selected: typing replaces it.
     dialog.type_text("staging");
     dialog.screenshot();

@@ -166,6 +166,19 @@ impl Tray {
         fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// Waits until the tray's log satisfies `f` (a line the process writes once it has
+    /// passed some point); returns the log.
+    #[track_caller]
+    fn wait_log(&self, what: &str, timeout: Duration, f: impl Fn(&str) -> bool) -> String {
+        let ok = wait_until(timeout, || f(&self.log()));
+        let log = self.log();
+        assert!(
+            ok,
+            "the tray's log never showed {what} within {timeout:?}:\n{log}"
+        );
+        log
+    }
+
     fn dbusmenu(&self, args: &[&str]) -> Result<Value, String> {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tray/dbusmenu.py");
         let out = Command::new("/usr/bin/python3")
@@ -317,6 +330,21 @@ fn labels(n: &Value) -> Vec<String> {
 
 fn checked(root: &Value, path: &[&str]) -> Option<bool> {
     node(root, path).map(|n| n["toggle_state"] == 1)
+}
+
+/// The lines of `log` after its first line containing `marker` (none if there is none).
+fn lines_after<'a>(log: &'a str, marker: &str) -> Vec<&'a str> {
+    log.lines()
+        .skip_while(|l| !l.contains(marker))
+        .skip(1)
+        .collect()
+}
+
+/// The notifications the tray says it sent (its log's `notification:` lines) about `text`.
+fn sent_about<'a>(log: &'a str, text: &str) -> Vec<&'a str> {
+    log.lines()
+        .filter(|l| l.contains("notification:") && l.contains(text))
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -507,8 +535,19 @@ fn quit_stops_every_session_and_the_next_launch_resumes_them() {
         .run()
         .ok();
     let mut tray = Tray::start(&sb);
-    thread::sleep(Duration::from_secs(2));
-    assert!(!sb.is_active("bob"), "resumed although the setting is off");
+    // The tray says when it is done resuming (after the starts it made, if any).
+    let log = tray.wait_log("the resume at launch done", Duration::from_secs(30), |l| {
+        l.contains("resume at launch done")
+    });
+    let done = log
+        .lines()
+        .find(|l| l.contains("resume at launch done"))
+        .unwrap();
+    assert!(done.contains("count=0"), "nothing to resume: {done}");
+    assert!(
+        !sb.is_active("bob") && !sb.is_active("bob-role"),
+        "resumed although the setting is off:\n{log}"
+    );
     tray.quit();
 }
 
@@ -657,10 +696,13 @@ fn the_menu_opens_from_its_icon_in_a_tray_host() {
         "clicking the tray icon opened no menu:\n{}",
         tray.log()
     );
+    // Let the menu take the keyboard grab (nothing outside shows when it has).
     thread::sleep(Duration::from_millis(300));
-    // Into "● dev" with the keyboard: default, ● dev, open.
+    // Into "● dev" with the keyboard: default, ● dev, open: its submenu is a new window.
+    let open = visible();
     xdotool(&["key", "Down", "Down", "Right"]);
-    thread::sleep(Duration::from_millis(600));
+    let submenu = wait_until(Duration::from_secs(5), || visible() > open);
+    assert!(submenu, "the keyboard opened no submenu:\n{}", tray.log());
     let shot = screenshot("tray-menu");
     let colours = Command::new("identify")
         .args(["-format", "%k"])
@@ -718,7 +760,12 @@ fn an_mfa_session_starts_with_the_code_typed_into_the_dialog() {
     // Digits only: the letter is dropped; six digits enable OK.
     type_into(&dialog, "12x34");
     key(&dialog, "Return");
-    thread::sleep(Duration::from_millis(700));
+    // The dialog says when it gets an Enter it cannot act on (its OK disabled).
+    tray.wait_log(
+        "the MFA dialog ignoring Enter",
+        Duration::from_secs(10),
+        |l| l.contains("Enter ignored") && l.contains("MFA code"),
+    );
     assert!(!window_gone("^credtray: MFA code$"), "OK took four digits");
     assert!(!sb.is_active("mfa-user"));
     type_into(&dialog, "56");
@@ -744,11 +791,24 @@ fn an_mfa_session_starts_with_the_code_typed_into_the_dialog() {
         window_gone("^credtray: MFA code$")
     });
     assert!(closed, "Escape closes the dialog");
-    thread::sleep(Duration::from_secs(1));
+    // The start's outcome reaches the menu's thread (which notifies there, if at all).
+    let two = sb.session_id("mfa-two");
+    let log = tray.wait_log("the cancelled start done", Duration::from_secs(10), |l| {
+        l.lines()
+            .any(|l| l.contains("action done") && l.contains(&two))
+    });
+    let done = log
+        .lines()
+        .find(|l| l.contains("action done") && l.contains(&two))
+        .unwrap();
+    assert!(
+        done.contains("notified=false"),
+        "a cancel is not an error: {done}"
+    );
     assert!(!sb.is_active("mfa-two"));
     assert!(
-        notifications_about("mfa-two").is_empty(),
-        "a cancel is not an error"
+        sent_about(&log, "mfa-two").is_empty() && notifications_about("mfa-two").is_empty(),
+        "a cancel is not an error:\n{log}"
     );
     assert_eq!(
         checked(&tray.layout(), &["other", "mfa-two · iam-user · us-east-1"]),
@@ -803,7 +863,18 @@ fn a_rotation_that_needs_an_mfa_code_notifies_once_and_its_action_asks_for_the_c
         !notifications_about(&alias).is_empty()
     });
     assert!(told, "no notification:\n{}", tray.log());
-    thread::sleep(Duration::from_secs(2));
+    // Every event of the agent's pass that asked for the code has been handled once the
+    // tray has handled the end of that pass.
+    let log = tray.wait_log("the agent's pass handled", Duration::from_secs(10), |l| {
+        lines_after(l, &format!("notification: Session '{alias}'"))
+            .iter()
+            .any(|l| l.contains("agent pass handled"))
+    });
+    assert_eq!(
+        sent_about(&log, &alias).len(),
+        1,
+        "one notification per session per event:\n{log}"
+    );
     let n = notifications_about(&alias);
     assert_eq!(n.len(), 1, "one notification per session per event: {n:#?}");
     let summary = n[0]["summary"].as_str().unwrap();
@@ -862,7 +933,16 @@ fn credentials_that_run_out_are_removed_and_notified_as_stopped() {
     assert!(stopped, "no 'stopped' notification:\n{}", tray.log());
     sb.assert_no_credentials("exp");
     assert!(!sb.is_active(&alias));
-    thread::sleep(Duration::from_secs(2));
+    let log = tray.wait_log("the agent's pass handled", Duration::from_secs(10), |l| {
+        lines_after(l, &format!("notification: Session '{alias}' stopped"))
+            .iter()
+            .any(|l| l.contains("agent pass handled"))
+    });
+    assert_eq!(
+        sent_about(&log, &alias).len(),
+        1,
+        "one notification per event:\n{log}"
+    );
     let n = notifications_about(&alias);
     let summaries: Vec<&str> = n.iter().filter_map(|n| n["summary"].as_str()).collect();
     // The credentials ran out within the shortest refresh interval (10 s after a write), so
@@ -1068,6 +1148,131 @@ fn test_credentials_notifies_who_they_are_a_region_change_follows_in_the_menu_an
         forgotten,
         "its keychain items are still there: {:?}",
         keychain_accounts_of(&id)
+    );
+    tray.quit();
+}
+
+/// Whether the notification server reads bodies as markup (its `body-markup` capability),
+/// asked the way credtray asks it.
+fn server_reads_markup() -> bool {
+    let out = Command::new("gdbus")
+        .args([
+            "call",
+            "--session",
+            "--dest",
+            "org.freedesktop.Notifications",
+            "--object-path",
+            "/org/freedesktop/Notifications",
+            "--method",
+            "org.freedesktop.Notifications.GetCapabilities",
+        ])
+        .output()
+        .expect("run gdbus");
+    assert!(out.status.success(), "GetCapabilities: {out:?}");
+    String::from_utf8_lossy(&out.stdout).contains("'body-markup'")
+}
+
+/// What a body shows on a server that reads markup: tags dropped, entities decoded.
+fn markup_shown(body: &str) -> String {
+    let mut text = String::new();
+    let mut rest = body;
+    while let Some(i) = rest.find(['<', '&']) {
+        text.push_str(&rest[..i]);
+        rest = &rest[i..];
+        if rest.starts_with('<') {
+            rest = rest.find('>').map_or("", |j| &rest[j + 1..]);
+        } else {
+            let entity = rest.find(';').map_or(rest, |j| &rest[..=j]);
+            text.push_str(match entity {
+                "&amp;" => "&",
+                "&lt;" => "<",
+                "&gt;" => ">",
+                "&quot;" => "\"",
+                "&apos;" => "'",
+                other => other,
+            });
+            rest = &rest[entity.len()..];
+        }
+    }
+    text.push_str(rest);
+    text
+}
+
+#[test]
+fn aliases_with_markup_characters_show_as_typed_in_notifications() {
+    let _desktop = desktop();
+    let markup = server_reads_markup();
+    assert!(
+        markup,
+        "scripts/with-desktop.sh runs dunst with markup = full: bodies are markup"
+    );
+    // STS is a closed port: the start fails, and the notification names the session.
+    let sb = Sandbox::offline();
+    let alias = format!("<b>x</b> & y {}", unique("m"));
+    sb.add_iam_user(&alias, "dev", &[]);
+    let mut tray = Tray::start(&sb);
+    tray.click(&["dev", &format!("{alias} · iam-user · us-east-1")]);
+    let tag = alias.rsplit(' ').next().unwrap().to_string();
+    let ok = wait_until(Duration::from_secs(60), || {
+        !notifications_about(&tag).is_empty()
+    });
+    assert!(ok, "no notification reached dunst:\n{}", tray.log());
+    let n = notifications_about(&tag);
+    assert_eq!(n.len(), 1, "one notification: {n:#?}");
+    // The summary is plain text by the spec: sent as it is.
+    assert_eq!(n[0]["summary"], format!("'{alias}' could not start"));
+    // The body (dunst's script gets it as sent) is escaped, so that what it shows is the
+    // alias as typed: no bold "x", no swallowed "&".
+    let body = n[0]["body"].as_str().unwrap();
+    let escaped = alias
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    assert!(
+        body.starts_with(&format!("Session '{escaped}' could not start: ")),
+        "the body as sent: {body}"
+    );
+    assert!(
+        markup_shown(body).starts_with(&format!("Session '{alias}' could not start: ")),
+        "the body as shown: {}",
+        markup_shown(body)
+    );
+    tray.quit();
+}
+
+#[test]
+fn aliases_and_profiles_with_mnemonic_characters_show_as_typed_in_the_menu() {
+    let _desktop = desktop();
+    let sb = Sandbox::offline();
+    sb.add_iam_user("a_b & c", "r&d_x", &[]);
+    let mut tray = Tray::start(&sb);
+    let menu = tray.layout();
+    let profile = node(&menu, &["r&d_x"])
+        .unwrap_or_else(|| panic!("a submenu displayed as 'r&d_x': {:?}", labels(&menu)));
+    // dbusmenu labels mark an access key with "_" and a literal "_" with "__"; "&" is
+    // plain. So the exported label doubles the underscores and nothing else.
+    assert_eq!(profile["raw_label"], "r&d__x");
+    let item = node(&menu, &["r&d_x", "a_b & c · iam-user · us-east-1"]).unwrap_or_else(|| {
+        panic!(
+            "a check item displayed as 'a_b & c · iam-user · us-east-1': {:?}",
+            labels(profile)
+        )
+    });
+    assert_eq!(item["raw_label"], "a__b & c · iam-user · us-east-1");
+    assert_eq!(item["toggle_type"], "checkmark");
+    let actions = node(&menu, &["r&d_x", "a_b & c…"]).expect("the actions submenu");
+    assert_eq!(actions["raw_label"], "a__b & c…");
+
+    // A label changed in place (a new region) keeps the alias as typed.
+    sb.credtray(&["session", "edit", "a_b & c", "--region", "eu-west-1"])
+        .run()
+        .ok();
+    let menu = tray.wait_menu("the new region", Duration::from_secs(5), |m| {
+        node(m, &["r&d_x", "a_b & c · iam-user · eu-west-1"]).is_some()
+    });
+    assert_eq!(
+        node(&menu, &["r&d_x", "a_b & c · iam-user · eu-west-1"]).unwrap()["raw_label"],
+        "a__b & c · iam-user · eu-west-1"
     );
     tray.quit();
 }

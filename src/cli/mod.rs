@@ -228,6 +228,10 @@ async fn add_session(add: AddCommand) -> Result<()> {
                 mfa_serial: mfa_serial.filter(|m| !m.trim().is_empty()),
                 duration_secs: duration,
             });
+            // A refused alias or profile name is said before the keys are asked for.
+            let mut probe = store.load()?;
+            probe.check_alias(&common.alias, None)?;
+            probe.ensure_profile(&common.profile)?;
             (common, kind, Some(prompt::read_access_keys()?))
         }
         AddCommand::IamRoleChained {

@@ -5,6 +5,7 @@ pub mod profile;
 pub mod region;
 pub mod session;
 pub mod state;
+pub mod text;
 pub mod validate;
 
 pub use profile::{validate_profile_name, DEFAULT_PROFILE};

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::profile::{validate_profile_name, DEFAULT_PROFILE};
 use super::session::Session;
+use super::text::{check_plain, shown};
 use crate::awsfiles::ini::WriteRecord;
 
 /// Version of the state file's schema; bumped on incompatible changes.
@@ -230,7 +231,7 @@ impl State {
     /// Adds a named profile.
     pub fn add_profile(&mut self, name: &str) -> Result<(), ModelError> {
         validate_profile_name(name).map_err(|reason| ModelError::InvalidProfileName {
-            name: name.to_string(),
+            name: shown(name),
             reason,
         })?;
         if self.has_profile(name) {
@@ -258,7 +259,7 @@ impl State {
             return Err(ModelError::NoSuchProfile(old.to_string()));
         }
         validate_profile_name(new).map_err(|reason| ModelError::InvalidProfileName {
-            name: new.to_string(),
+            name: shown(new),
             reason,
         })?;
         if self.has_profile(new) {
@@ -306,15 +307,15 @@ impl State {
 
     /// Checks an alias for a session (`own` = the session being edited, if any).
     pub fn check_alias(&self, alias: &str, own: Option<Uuid>) -> Result<(), ModelError> {
-        let bad = |why: &str| Err(ModelError::InvalidAlias(alias.to_string(), why.to_string()));
+        let bad = |why: &str| Err(ModelError::InvalidAlias(shown(alias), why.to_string()));
         if alias.trim().is_empty() {
             return bad("an alias cannot be empty");
         }
+        if let Err(why) = check_plain(alias) {
+            return bad(&why);
+        }
         if alias.trim() != alias {
             return bad("an alias cannot start or end with spaces");
-        }
-        if alias.chars().any(char::is_control) {
-            return bad("an alias cannot contain control characters");
         }
         if Uuid::parse_str(alias).is_ok() {
             return bad("an alias cannot look like a session id");
@@ -567,6 +568,40 @@ mod tests {
         assert!(st.add_session(user("a")).is_err());
         assert!(st.add_session(user(" ")).is_err());
         assert!(st.add_session(user(" padded")).is_err());
+    }
+
+    #[test]
+    fn aliases_and_profile_names_that_display_differently_are_refused_by_code_point() {
+        let mut st = State::new();
+        let err = st.add_session(user("a\u{202E}b")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid alias 'a<U+202E>b': it contains U+202E (a right-to-left override), \
+             which would make it display differently from what it is; use plain characters"
+        );
+        let err = st.add_session(user("tab\there")).unwrap_err();
+        assert!(
+            err.to_string().starts_with(
+                "invalid alias 'tab<U+0009>here': it contains U+0009 (a control character)"
+            ),
+            "{err}"
+        );
+        assert!(st.add_session(user("zero\u{200B}width")).is_err());
+        assert!(st.sessions.is_empty());
+        // Markup and mnemonic characters are plain text: allowed.
+        st.add_session(user("<b>x</b> & y")).unwrap();
+        st.add_session(user("a_b & c")).unwrap();
+
+        let err = st.add_profile("dev\u{2066}").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid profile name 'dev<U+2066>': it contains U+2066 (a left-to-right \
+             isolate), which would make it display differently from what it is; use plain \
+             characters"
+        );
+        st.add_profile("dev").unwrap();
+        assert!(st.rename_profile("dev", "d\u{FEFF}ev").is_err());
+        assert_eq!(st.profiles, vec!["default", "dev"]);
     }
 
     #[test]

@@ -321,8 +321,18 @@ impl App {
                 }
                 if let Some(n) = self.notices.for_event(&e, Utc::now()) {
                     self.notifier.show(n);
+                } else if let Event::NeedsUser { session, .. }
+                | Event::RefreshFailed { session, .. }
+                | Event::Stopped { session, .. } = &e
+                {
+                    tracing::debug!(%session, "notification suppressed (already shown)");
                 }
                 self.refresh();
+                if let Event::StateSeen = e {
+                    // The agent sends this after each pass: every event of the pass (and
+                    // its notification) has been handled above by now.
+                    tracing::debug!("agent pass handled");
+                }
             }
             UserEvent::AskMfa {
                 session,
@@ -354,8 +364,12 @@ impl App {
                         self.attention.insert(id);
                     }
                 }
+                let notified = o.notice.is_some();
                 if let Some(n) = o.notice {
                     self.notifier.show(n);
+                }
+                if let Some(id) = o.session {
+                    tracing::debug!(session = %id, notified, "action done");
                 }
                 if self.quitting && self.busy.is_empty() {
                     self.stop_all();
@@ -911,6 +925,7 @@ impl App {
                 }
                 Err(_) => return,
             };
+            let count = ids.len();
             for id in ids {
                 let alias = engine
                     .state()
@@ -922,6 +937,8 @@ impl App {
                 o.session = Some(id);
                 ui.send(UserEvent::Done(o));
             }
+            // None when the setting is off (the engine forgets the list then).
+            tracing::info!(count, "resume at launch done");
         });
     }
 

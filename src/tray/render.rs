@@ -7,10 +7,29 @@
 //! which matters with a thousand sessions (a whole new menu takes libdbusmenu seconds to
 //! export). Menu ids are [`ItemId::key`] strings, so a
 //! click maps back with [`ItemId::parse`].
+//!
+//! The model's labels are plain text (an alias such as `a_b & c` is shown as it is);
+//! [`muda_text`] turns them into `muda`'s label syntax, where `&` marks a mnemonic, on
+//! every path by which a label reaches `muda`.
+
+use std::borrow::Cow;
 
 use muda::{CheckMenuItem, IsMenuItem, MenuItem, PredefinedMenuItem, Submenu};
 
 use super::menu::{Entry, ItemId, Menu, ACTIVE_MARK};
+
+/// A plain label in `muda`'s syntax. `muda` reads `&` as the mnemonic marker and `&&` as
+/// a literal `&`, on every platform (GTK: `&` → `_`, `&&` → `&`, `_` → `__`; Windows: the
+/// Win32 menu's own syntax, passed through; macOS: `&` dropped, `&&` → `&`), and escapes
+/// `_` for GTK itself. So doubling `&` is all it takes for the label to show as written:
+/// no mnemonic is ever made from user text.
+pub fn muda_text(label: &str) -> Cow<'_, str> {
+    if label.contains('&') {
+        Cow::Owned(label.replace('&', "&&"))
+    } else {
+        Cow::Borrowed(label)
+    }
+}
 
 /// The `muda` item of one entry, with those of its children.
 enum Node {
@@ -241,14 +260,14 @@ fn patch_one(
             Node::Check(c),
         ) => {
             if a.label() != label {
-                c.set_text(label);
+                c.set_text(muda_text(label));
             }
             c.set_checked(*checked);
             c.set_enabled(*enabled);
         }
         (Entry::Item { label, enabled, .. }, Node::Item(i)) => {
             if a.label() != label {
-                i.set_text(label);
+                i.set_text(muda_text(label));
             }
             i.set_enabled(*enabled);
         }
@@ -260,7 +279,7 @@ fn patch_one(
 fn build(entry: &Entry) -> Result<Node, muda::Error> {
     Ok(match entry {
         Entry::Submenu { label, children } => {
-            let sub = Submenu::new(label, true);
+            let sub = Submenu::new(muda_text(label), true);
             let mut kids = Vec::with_capacity(children.len());
             for c in children {
                 let n = build(c)?;
@@ -276,14 +295,17 @@ fn build(entry: &Entry) -> Result<Node, muda::Error> {
             enabled,
         } => Node::Check(CheckMenuItem::with_id(
             id.key(),
-            label,
+            muda_text(label),
             *enabled,
             *checked,
             None,
         )),
-        Entry::Item { id, label, enabled } => {
-            Node::Item(MenuItem::with_id(id.key(), label, *enabled, None))
-        }
+        Entry::Item { id, label, enabled } => Node::Item(MenuItem::with_id(
+            id.key(),
+            muda_text(label),
+            *enabled,
+            None,
+        )),
         Entry::Separator => Node::Separator(PredefinedMenuItem::separator()),
     })
 }
@@ -337,6 +359,103 @@ mod tests {
                 _ => "—".to_string(),
             })
             .collect()
+    }
+
+    /// What a label in `muda`'s syntax shows, and its mnemonic (muda's rules: `&&` is a
+    /// literal `&`, `&x` makes `x` the mnemonic).
+    fn shown(muda: &str) -> (String, Option<char>) {
+        let (mut text, mut mnemonic) = (String::new(), None);
+        let mut chars = muda.chars().peekable();
+        while let Some(c) = chars.next() {
+            match (c, chars.peek()) {
+                ('&', Some('&')) => {
+                    chars.next();
+                    text.push('&');
+                }
+                ('&', Some(&m)) => {
+                    mnemonic.get_or_insert(m);
+                }
+                _ => text.push(c),
+            }
+        }
+        (text, mnemonic)
+    }
+
+    #[test]
+    fn labels_show_ampersands_and_underscores_as_written() {
+        assert_eq!(muda_text("a_b & c"), "a_b && c");
+        assert_eq!(muda_text("&&"), "&&&&");
+        assert!(matches!(muda_text("plain_name"), Cow::Borrowed(_)));
+        for label in ["a_b & c", "&x", "x&", "&&", "R&D", "__", "<b>x</b> & y"] {
+            assert_eq!(
+                shown(&muda_text(label)),
+                (label.to_string(), None),
+                "{label}"
+            );
+        }
+    }
+
+    #[test]
+    fn rendered_items_carry_the_escaped_labels_when_built_and_relabelled() {
+        use crate::model::{IamUser, Session, SessionKind, State};
+        use crate::tray::menu::{build as model, MenuInputs};
+        use std::collections::BTreeSet;
+        let mut state = State::new();
+        state.add_profile("R&D_team").unwrap();
+        let id = Uuid::new_v4();
+        state
+            .add_session(Session {
+                id,
+                alias: "a_b & c".into(),
+                profile: "R&D_team".into(),
+                region: "eu-west-1".into(),
+                kind: SessionKind::IamUser(IamUser {
+                    mfa_serial: None,
+                    duration_secs: 3600,
+                }),
+            })
+            .unwrap();
+        let menu_of = |state: &State| {
+            model(&MenuInputs {
+                state,
+                now: chrono::Utc::now(),
+                attention: &BTreeSet::new(),
+                start_at_login: false,
+            })
+        };
+        let find = |r: &Rendered| -> (String, String) {
+            for item in r.root.items() {
+                if let muda::MenuItemKind::Submenu(s) = item {
+                    if shown(&s.text()).0.ends_with("R&D_team") {
+                        let check = s
+                            .items()
+                            .into_iter()
+                            .find_map(|i| match i {
+                                muda::MenuItemKind::Check(c) => Some(c.text()),
+                                _ => None,
+                            })
+                            .expect("the session's check item");
+                        return (s.text(), check);
+                    }
+                }
+            }
+            panic!("no submenu for the profile");
+        };
+        let mut r = Rendered::new(menu_of(&state)).unwrap();
+        let (profile, item) = find(&r);
+        assert_eq!(profile, "R&&D_team");
+        assert_eq!(
+            shown(&item),
+            ("a_b & c · iam-user · eu-west-1".into(), None)
+        );
+
+        // Relabelled in place (a new region).
+        let mut s = state.session(id).unwrap().clone();
+        s.region = "eu-north-1".into();
+        state.replace_session(s).unwrap();
+        r.update(menu_of(&state)).unwrap();
+        let (_, item) = find(&r);
+        assert_eq!(item, "a_b && c · iam-user · eu-north-1");
     }
 
     #[test]

@@ -7,7 +7,9 @@ Usage (with Debian's /usr/bin/python3 and python3-dbus, on the process's session
 
 The menu is found by the process id: the bus connection that belongs to PID and an object
 under it implementing com.canonical.dbusmenu (libayatana-appindicator exports one even with
-no tray host). Labels are given and printed without GTK's mnemonic underscores.
+no tray host). Labels are given and printed as a dbusmenu client displays them (the
+com.canonical.dbusmenu spec: "__" shows as "_", any other "_" is an access-key marker and is
+not shown); "raw_label" is the label as exported.
 """
 import json
 import re
@@ -20,7 +22,7 @@ IFACE = "com.canonical.dbusmenu"
 
 
 def plain(label):
-    return re.sub(r"_(.)", r"\1", label)
+    return re.sub(r"_(.?)", r"\1", label)
 
 
 def find_menu(bus, pid):
@@ -64,6 +66,7 @@ def convert(item):
     out = {
         "id": int(ident),
         "label": plain(str(props.get("label", ""))),
+        "raw_label": str(props.get("label", "")),
         "type": str(props.get("type", "standard")),
         "enabled": bool(props.get("enabled", True)),
         "visible": bool(props.get("visible", True)),

@@ -118,13 +118,27 @@ impl<T: 'static> Shell<T> {
             glib::Propagation::Proceed
         });
         let escape_shell = shell.handle();
-        shell.window.connect_key_press_event(move |_, event| {
-            if event.keyval() == gdk::keys::constants::Escape {
+        let (keys_ok, keys_title) = (shell.ok.clone(), title.to_string());
+        shell.window.connect_key_press_event(move |window, event| {
+            use gdk::keys::constants as key;
+            let keyval = event.keyval();
+            if keyval == key::Escape {
                 escape_shell.answer(None);
-                glib::Propagation::Stop
-            } else {
-                glib::Propagation::Proceed
+                return glib::Propagation::Stop;
             }
+            let in_field = window
+                .focused_widget()
+                .and_then(|w| w.downcast::<gtk::Entry>().ok())
+                .is_some_and(|e| e.activates_default());
+            if [key::Return, key::KP_Enter, key::ISO_Enter].contains(&keyval)
+                && in_field
+                && !keys_ok.is_sensitive()
+            {
+                // Enter in a field activates the default button, which is disabled:
+                // nothing happens.
+                tracing::debug!(dialog = %keys_title, "Enter ignored: the answer is not complete");
+            }
+            glib::Propagation::Proceed
         });
         let slot = shell.slot.clone();
         shell
