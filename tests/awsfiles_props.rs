@@ -671,7 +671,8 @@ fn update_values_rotates_in_place() {
 fn restore_section_block_puts_the_users_section_back() {
     let text = "[default]\naws_access_key_id = MINE\n\n[x]\ny = 1";
     let block = section_block(text, "default").unwrap().unwrap();
-    assert_eq!(block, "[default]\naws_access_key_id = MINE\n\n");
+    // Blank lines that end a section separate it from the next: they are not part of it.
+    assert_eq!(block, "[default]\naws_access_key_id = MINE\n");
     let (applied, _) = apply(text, "default", &creds()).unwrap();
     assert_eq!(
         restore_section_block(&applied, "default", &block).unwrap(),
@@ -680,7 +681,7 @@ fn restore_section_block_puts_the_users_section_back() {
     // The section gone: appended at the end, after a line ending.
     assert_eq!(
         restore_section_block("[x]\ny = 1", "default", &block).unwrap(),
-        "[x]\ny = 1\n[default]\naws_access_key_id = MINE\n\n"
+        "[x]\ny = 1\n[default]\naws_access_key_id = MINE\n"
     );
     // A block that is not that section is refused.
     assert!(matches!(

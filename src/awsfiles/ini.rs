@@ -619,6 +619,18 @@ impl<'a> Doc<'a> {
         start..end
     }
 
+    /// Like [`Doc::section_range`], without the blank lines that end the section: those
+    /// separate it from what follows (perhaps a section credtray added) rather than belong
+    /// to it.
+    fn section_content_range(&self, sec: Section) -> Range<usize> {
+        let start = self.lines[sec.header].body;
+        let last = (sec.header..sec.end)
+            .rev()
+            .find(|&i| self.lines[i].kind != Kind::Blank)
+            .unwrap_or(sec.header);
+        start..self.lines[last].end
+    }
+
     /// Where new key lines go in `sec` and the text that must come before them: after the
     /// last key entry, adding a line ending first when that line is the file's last and has
     /// none. Also returns the indentation for new lines (that of the next header, so that
@@ -998,14 +1010,19 @@ pub fn section_span(text: &str, section: &str) -> Result<Option<Range<usize>>, I
     Ok(doc.find_section(section).map(|sec| doc.section_range(sec)))
 }
 
-/// The exact bytes of `[section]`: its header line through the line before the next header
-/// (or the end of the text), or `None` when there is no such section.
+/// The exact bytes of `[section]`: its header line through its last line that is not
+/// blank (blank lines before the next header separate sections rather than belong to
+/// one), or `None` when there is no such section.
 pub fn section_block(text: &str, section: &str) -> Result<Option<String>, IniError> {
-    Ok(section_span(text, section)?.map(|r| text[r].to_string()))
+    let doc = Doc::parse(text)?;
+    Ok(doc
+        .find_section(section)
+        .map(|sec| text[doc.section_content_range(sec)].to_string()))
 }
 
-/// Replaces the current `[section]` block with `block` exactly (used to restore a user's
-/// section byte for byte after a take-over); if the section is gone, appends `block` at the
+/// Replaces the current `[section]` block (as [`section_block`] delimits it: blank lines
+/// at its end stay) with `block` exactly (used to restore a user's section byte for byte
+/// after a take-over); if the section is gone, appends `block` at the
 /// end of the text (after a line ending when the text lacks a final one). When the block
 /// lacks a final line ending but text follows it, one is added so that the next line stays
 /// a line of its own.
@@ -1031,7 +1048,7 @@ pub fn restore_section_block(text: &str, section: &str, block: &str) -> Result<S
     let eol = doc.eol();
     match doc.find_section(section) {
         Some(sec) => {
-            let range = doc.section_range(sec);
+            let range = doc.section_content_range(sec);
             let mut with = block.to_string();
             if range.end < text.len() && !ends_with_break(&with) {
                 with.push_str(eol);

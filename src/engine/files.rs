@@ -594,6 +594,43 @@ mod tests {
     }
 
     #[test]
+    fn a_taken_over_last_section_with_a_comment_comes_back_byte_for_byte() {
+        let user = "[a]\nk = v\n\n[victim]\naws_access_key_id = AKIAV\naws_secret_access_key = vs\n; a comment in it\n";
+        let mut f = fixture(user, USER_CONFIG);
+        let s = session("a", "victim");
+        let block = user_section(&f.paths, "victim").unwrap().unwrap();
+        f.blocks.insert(s.id, Some(block.clone()));
+        f.write(&s, &creds("1"), TakeOver::Allow(Some(&block)))
+            .unwrap();
+        f.write(&s, &creds("2"), TakeOver::Refuse).unwrap();
+        let other = session("b", "after");
+        f.write(&other, &creds("3"), TakeOver::Refuse).unwrap();
+        f.remove(other.id);
+        f.remove(s.id);
+        assert_eq!(read(&f.paths.credentials), user);
+        assert_eq!(read(&f.paths.config), USER_CONFIG);
+    }
+
+    #[test]
+    fn a_section_added_after_the_users_keeps_its_separator_out_of_the_taken_over_block() {
+        let user = "[victim]\naws_access_key_id = AKIAV\naws_secret_access_key = vs\n; a comment\n";
+        let mut f = fixture(user, USER_CONFIG);
+        // Another session adds [after] behind the user's section, with a blank line
+        // before it; then the user's section is taken over.
+        let other = session("b", "after");
+        f.write(&other, &creds("3"), TakeOver::Refuse).unwrap();
+        let s = session("a", "victim");
+        let block = user_section(&f.paths, "victim").unwrap().unwrap();
+        assert!(block.ends_with("; a comment\n"), "{block:?}");
+        f.blocks.insert(s.id, Some(block.clone()));
+        f.write(&s, &creds("1"), TakeOver::Allow(Some(&block)))
+            .unwrap();
+        f.remove(other.id);
+        f.remove(s.id);
+        assert_eq!(read(&f.paths.credentials), user);
+    }
+
+    #[test]
     fn a_malformed_file_is_refused_and_left_alone() {
         let bad = "[ok]\nthis is not ini\n";
         let mut f = fixture(bad, USER_CONFIG);
