@@ -1,17 +1,22 @@
 //! The tray applet end to end: `credtray` (no arguments) under Xvfb with a real session
 //! bus, gnome-keyring, dunst and trayer (`scripts/with-desktop.sh` inside
-//! `scripts/with-keyring.sh`), against moto. The menu is read and clicked through
-//! `com.canonical.dbusmenu` (tests/tray/dbusmenu.py, Debian's python3-dbus), dialogs are
-//! typed into with xdotool, notifications are read from dunst's log, and what a user would
-//! see is saved as screenshots under `target/artifacts/`.
+//! `scripts/with-keyring.sh`), against moto — or, where a test asserts what STS received
+//! (the MFA code typed into the dialog), the recording fake STS of `tests/faults`. The
+//! menu is read and clicked through `com.canonical.dbusmenu` (tests/tray/dbusmenu.py,
+//! Debian's python3-dbus), dialogs are typed into with xdotool, notifications are read
+//! from dunst's log, and what a user would see is saved as screenshots under
+//! `target/artifacts/`.
 //!
 //! The tests share one display, tray and notification daemon, so they take turns
 //! ([`DESKTOP`]): a dialog's keyboard focus or a notification's position is never another
 //! test's.
 
 mod common;
+#[path = "faults/mod.rs"]
+mod faults;
 
 use common::x11;
+use faults::FakeSts;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -817,6 +822,185 @@ fn an_mfa_session_starts_with_the_code_typed_into_the_dialog() {
 
     tray.quit();
     sb.assert_no_credentials("secure");
+}
+
+/// How many times the tray's log says a dialog ignored an Enter (its OK disabled).
+fn enters_ignored(log: &str) -> usize {
+    log.lines()
+        .filter(|l| l.contains("Enter ignored") && l.contains("MFA code"))
+        .count()
+}
+
+#[test]
+fn the_code_typed_into_the_mfa_dialog_is_the_token_code_sts_receives() {
+    let _desktop = desktop();
+    // The tray and the AWS CLI of this sandbox both talk to the recording fake STS, which
+    // issues distinct keys per answer (ASIAFAKE…0, …1): so a key in the file says which
+    // answer, and so which request, it came from.
+    let fake = FakeSts::start();
+    let sb = Sandbox::with_endpoint(fake.url());
+    let serial = "arn:aws:iam::123456789012:mfa/someone";
+    let other_serial = mfa_arn("someone-else");
+    sb.add_iam_user("rec-mfa", "recorded", &["--mfa-serial", serial]);
+    sb.add_iam_user("rec-other", "elsewhere", &["--mfa-serial", &other_serial]);
+    let other_id = sb.session_id("rec-other");
+    let other_item = ["elsewhere", "rec-other · iam-user · us-east-1"];
+    let mut tray = Tray::start(&sb);
+
+    // A code typed into one dialog, then cancelled, is sent nowhere — not now, not later.
+    tray.click(&other_item);
+    let dialog = wait_window("^credtray: MFA code$", Duration::from_secs(15));
+    type_into(&dialog, "999999");
+    key(&dialog, "Escape");
+    tray.wait_log("the cancelled start done", Duration::from_secs(10), |l| {
+        l.lines()
+            .any(|l| l.contains("action done") && l.contains(&other_id))
+    });
+    assert_eq!(
+        fake.count(None),
+        0,
+        "a cancelled dialog reached STS:\n{}",
+        fake.describe()
+    );
+
+    // The session with the device `someone`: a letter dropped, an Enter on five digits
+    // ignored, two digits erased and retyped, a seventh digit refused by the field.
+    tray.click(&["recorded", "rec-mfa · iam-user · us-east-1"]);
+    let dialog = wait_window("^credtray: MFA code$", Duration::from_secs(15));
+    type_into(&dialog, "48x213");
+    key(&dialog, "Return");
+    tray.wait_log(
+        "the MFA dialog ignoring Enter on 5 digits",
+        Duration::from_secs(10),
+        |l| enters_ignored(l) == 1,
+    );
+    assert_eq!(
+        fake.count(None),
+        0,
+        "an incomplete code reached STS:\n{}",
+        fake.describe()
+    );
+    key(&dialog, "BackSpace");
+    key(&dialog, "BackSpace");
+    type_into(&dialog, "9071");
+    screenshot("tray-dialog-mfa-recorded");
+    key(&dialog, "Return");
+    let started = wait_until(Duration::from_secs(30), || sb.is_active("rec-mfa"));
+    assert!(
+        started,
+        "the session did not start after the code:\n{}\n{}",
+        fake.describe(),
+        tray.log()
+    );
+    assert!(window_gone("^credtray: MFA code$"), "the dialog closed");
+    let gst = fake.requests_for("GetSessionToken");
+    assert_eq!(gst.len(), 1, "one start, one request:\n{}", fake.describe());
+    let first = &gst[0];
+    assert_eq!(
+        first.param("TokenCode"),
+        Some("482907"),
+        "the six digits left in the field, as they were last typed"
+    );
+    assert_eq!(
+        first.param("SerialNumber"),
+        Some(serial),
+        "the session's own device"
+    );
+    assert_eq!(first.param("DurationSeconds"), Some("36000"));
+    assert_eq!(
+        first.access_key_id(),
+        Some(sb.access_key_id.as_str()),
+        "signed with the session's long-term key"
+    );
+    assert_eq!(first.session_token, None);
+    let issued = first
+        .issued_access_key_id()
+        .expect("the fake answered with credentials")
+        .to_string();
+    let text = sb.credentials_text();
+    assert_eq!(
+        ini_get(&text, "recorded", "aws_access_key_id").as_deref(),
+        Some(issued.as_str()),
+        "the credentials file holds the key STS issued for that code\n{}",
+        sb.dump()
+    );
+    // The real consumer: the AWS CLI reads the profile and signs with what it found, which
+    // the fake records (it answers GetCallerIdentity for any signer).
+    sb.assert_caller("recorded", "arn:aws:iam::123456789012:user/fake");
+    let gci = fake.requests_for("GetCallerIdentity");
+    assert_eq!(gci.len(), 1, "{}", fake.describe());
+    assert_eq!(
+        gci[0].access_key_id(),
+        Some(issued.as_str()),
+        "the AWS CLI signed with the issued key:\n{}",
+        fake.describe()
+    );
+    assert!(
+        gci[0]
+            .session_token
+            .as_deref()
+            .is_some_and(|t| !t.is_empty()
+                && ini_get(&text, "recorded", "aws_session_token").as_deref() == Some(t)),
+        "the AWS CLI sent the session token of the file:\n{}",
+        fake.describe()
+    );
+
+    // The cancelled session again: a fresh, empty dialog, whose code alone is sent (not
+    // the cancelled 999999, nor the other session's code), with its own device.
+    tray.click(&other_item);
+    let dialog = wait_window("^credtray: MFA code$", Duration::from_secs(15));
+    type_into(&dialog, "135790");
+    key(&dialog, "Return");
+    let started = wait_until(Duration::from_secs(30), || sb.is_active("rec-other"));
+    assert!(
+        started,
+        "the other session did not start:\n{}\n{}",
+        fake.describe(),
+        tray.log()
+    );
+    let gst = fake.requests_for("GetSessionToken");
+    assert_eq!(gst.len(), 2, "{}", fake.describe());
+    assert_eq!(
+        gst[1].param("TokenCode"),
+        Some("135790"),
+        "this dialog's code"
+    );
+    assert_eq!(gst[1].param("SerialNumber"), Some(other_serial.as_str()));
+    let other_issued = gst[1]
+        .issued_access_key_id()
+        .expect("the fake answered with credentials")
+        .to_string();
+    assert_ne!(other_issued, issued);
+    let text = sb.credentials_text();
+    assert_eq!(
+        ini_get(&text, "elsewhere", "aws_access_key_id").as_deref(),
+        Some(other_issued.as_str()),
+        "{}",
+        sb.dump()
+    );
+    assert_eq!(
+        ini_get(&text, "recorded", "aws_access_key_id").as_deref(),
+        Some(issued.as_str()),
+        "the first session's credentials stay its own\n{}",
+        sb.dump()
+    );
+
+    // Once the tray has exited, the record is complete: one GetSessionToken per dialog
+    // answered, and nothing else from the tray.
+    tray.quit();
+    let actions: Vec<String> = fake.requests().into_iter().map(|r| r.action).collect();
+    assert_eq!(
+        actions,
+        ["GetSessionToken", "GetCallerIdentity", "GetSessionToken"],
+        "{}",
+        fake.describe()
+    );
+    assert_eq!(
+        enters_ignored(&tray.log()),
+        1,
+        "no other Enter was ignored:\n{}",
+        tray.log()
+    );
 }
 
 #[test]

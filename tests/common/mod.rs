@@ -444,7 +444,7 @@ pub struct Sandbox {
     pub aws_config: PathBuf,
     /// HOME for every command.
     pub home: PathBuf,
-    /// The STS endpoint (moto).
+    /// The STS endpoint (moto, or the URL given to [`Sandbox::with_endpoint`]).
     pub moto_url: String,
     /// The long-term access key id that [`Sandbox::add_iam_user`] gives credtray.
     pub access_key_id: String,
@@ -459,7 +459,9 @@ impl Sandbox {
         Sandbox::with_endpoint(moto.url().to_string())
     }
 
-    fn with_endpoint(moto_url: String) -> Sandbox {
+    /// A fresh sandbox whose commands (credtray, the tray, the AWS CLI) talk to the STS
+    /// endpoint at URL: e.g. the recording fake STS of `tests/faults`.
+    pub fn with_endpoint(moto_url: String) -> Sandbox {
         let dir = tempfile::Builder::new()
             .prefix("credtray-test.")
             .tempdir()
