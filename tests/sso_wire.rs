@@ -471,6 +471,14 @@ fn authorization_code_grant_checks_the_pkce_verifier_and_the_redirect() {
         denied.location(),
         Some(format!("{redirect}?error=access_denied&state=abc").as_str())
     );
+    // A forged callback: a code, but another state.
+    sso.set_authorize_outcome(AuthorizeOutcome::WrongState);
+    let forged = query_of(http_get(&url).unwrap().location().unwrap());
+    assert!(forged.iter().any(|(k, _)| k == "code"), "{forged:?}");
+    assert!(
+        forged.iter().any(|(k, v)| k == "state" && v != "abc"),
+        "{forged:?}"
+    );
     // /authorize is not the portal's.
     let on_portal = http_get(&url.replace(&sso.oidc_url(), &sso.portal_url())).unwrap();
     assert_eq!(on_portal.status, 404);
@@ -643,7 +651,7 @@ fn list_account_roles_and_get_role_credentials_carry_what_was_issued() {
     assert_eq!(req.query_param("role_name"), Some("ReadOnly"));
     assert_eq!(req.query_param("account_id"), Some(account.as_str()));
 
-    // A role the user does not have.
+    // A role the user does not have: the real portal's ForbiddenException (not in the model).
     cli.fails_with(
         &[
             "sso",
@@ -655,9 +663,14 @@ fn list_account_roles_and_get_role_credentials_carry_what_was_issued() {
             "--role-name",
             "Nope",
         ],
-        "ResourceNotFoundException",
+        "ForbiddenException",
         "GetRoleCredentials",
     );
+    assert_eq!(
+        sso.requests_to("/federation/credentials")[2].status,
+        Some(403)
+    );
+    assert_eq!(sso.issued_credentials().len(), 2);
 }
 
 #[test]

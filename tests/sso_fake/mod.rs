@@ -10,6 +10,9 @@
 //! `sso-oidc/2019-06-10`: query names such as `max_result` and `account_id`, the
 //! `x-amz-sso_bearer_token` header, errors as a JSON body plus an `x-amzn-ErrorType` header
 //! with the model's HTTP status), which `tests/sso_wire.rs` checks with the real AWS CLI.
+//! One answer is the real service's rather than the model's: GetRoleCredentials for a role
+//! the user does not have is `403 ForbiddenException` "No access", an error the model does
+//! not list (an SDK surfaces it as an unhandled error with that code).
 //!
 //! Plain std, like the fake STS in `tests/faults/mod.rs`: a `TcpListener` on port 0, one
 //! thread accepting, one thread per connection, every answer closing its connection. Both
@@ -1039,6 +1042,7 @@ fn reason(status: u16) -> &'static str {
         302 => "Found",
         400 => "Bad Request",
         401 => "Unauthorized",
+        403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
         429 => "Too Many Requests",
@@ -1254,7 +1258,8 @@ fn portal(st: &mut State, req: &Request) -> Answer {
                 .iter()
                 .any(|a| a.id == id && a.roles.iter().any(|r| r == role))
             {
-                return not_found("No access");
+                // What the real portal answers, though the model does not list it.
+                return Answer::portal_error(403, "ForbiddenException", "No access");
             }
             let n = st.credentials.len();
             let creds = IssuedCredentials {
