@@ -21,5 +21,6 @@ pub mod engine;
 pub mod fsutil;
 pub mod model;
 pub mod providers;
+pub mod sso;
 pub mod store;
 pub mod tray;

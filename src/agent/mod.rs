@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use crate::engine::events::{log_sink, Event, Sink};
 use crate::engine::schedule::{self, Action, Hold, Holds};
 use crate::engine::{Engine, EngineError, Refreshed};
-use crate::providers::{MfaPrompt, NoMfaPrompt, ProviderError};
+use crate::providers::{Interaction, NoInteraction, ProviderError};
 use crate::store::state_file::STATE_FILE;
 
 /// After an error the agent tries again this long later (or when the state changes).
@@ -164,7 +164,7 @@ pub async fn serve(
         .with_context(|| format!("cannot watch {}", engine.store.dir().display()))?;
     tracing::info!(dir = %engine.store.dir().display(), "agent started");
 
-    let mfa: Arc<dyn MfaPrompt> = Arc::new(NoMfaPrompt::default());
+    let mfa: Arc<dyn Interaction> = Arc::new(NoInteraction::default());
     let mut holds = Holds::new();
     let mut failures = Failures::new();
     let timer = timer::WallTimer::new().context("cannot create the agent's timer")?;
@@ -215,7 +215,7 @@ pub type Failures = std::collections::BTreeMap<uuid::Uuid, String>;
 /// changes).
 pub async fn tick(
     engine: &Engine,
-    mfa: &Arc<dyn MfaPrompt>,
+    mfa: &Arc<dyn Interaction>,
     holds: &mut Holds,
     failures: &mut Failures,
     events: &Sink,

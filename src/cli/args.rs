@@ -23,6 +23,9 @@ pub enum Command {
     /// Sessions: ways of obtaining credentials, each bound to one profile and region.
     #[command(subcommand)]
     Session(SessionCommand),
+    /// IAM Identity Center integrations: portals whose accounts and roles become sessions.
+    #[command(subcommand)]
+    Integration(IntegrationCommand),
     /// Settings.
     #[command(subcommand)]
     Settings(SettingsCommand),
@@ -70,6 +73,55 @@ pub enum ProfileCommand {
     Remove {
         /// The profile.
         name: String,
+    },
+}
+
+/// `credtray integration …`
+#[derive(Debug, Subcommand)]
+pub enum IntegrationCommand {
+    /// Add an IAM Identity Center portal (nothing is contacted until `login`).
+    Add {
+        /// A name for it.
+        #[arg(long)]
+        alias: String,
+        /// The portal's start URL (https://…awsapps.com/start).
+        #[arg(long)]
+        start_url: String,
+        /// The region of IAM Identity Center.
+        #[arg(long)]
+        region: String,
+    },
+    /// List the integrations: start URL, region, status, token expiry, sessions.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign in (in the browser), then sync the accounts and roles.
+    Login {
+        /// Alias, id or unique id prefix.
+        integration: String,
+        /// Sign in with a code confirmed on any device instead (SSH, no browser here).
+        #[arg(long)]
+        use_device_code: bool,
+    },
+    /// Sync the accounts and roles into sessions (signing in first if needed).
+    Sync {
+        /// Alias, id or unique id prefix.
+        integration: String,
+    },
+    /// Sign out: the tokens are revoked and forgotten, the integration's sessions stop.
+    Logout {
+        /// Alias, id or unique id prefix.
+        integration: String,
+    },
+    /// Remove the integration and its sessions (active ones are stopped first).
+    Remove {
+        /// Alias, id or unique id prefix.
+        integration: String,
+        /// Do not ask for confirmation.
+        #[arg(long, short)]
+        yes: bool,
     },
 }
 

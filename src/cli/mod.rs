@@ -2,6 +2,7 @@
 //! get their context here and reach the user as one line on stderr.
 
 pub mod args;
+pub mod integration;
 pub mod output;
 pub mod prompt;
 
@@ -15,7 +16,7 @@ use crate::engine::{Engine, EngineError, StartOptions};
 use crate::model::session::{ROLE_DURATION_RANGE, USER_DURATION_RANGE};
 use crate::model::{ChainedRole, IamUser, Session, SessionKind, State, ROTATION_MARGIN_RANGE};
 use crate::providers::Sts;
-use crate::store::{Keychain, SecretItem, StateStore};
+use crate::store::{Keychain, Owner, SecretItem, StateStore};
 
 pub use args::Cli;
 use args::{
@@ -41,7 +42,12 @@ pub async fn engine() -> Result<Engine> {
 pub async fn run(cli: Cli) -> Result<()> {
     if matches!(
         cli.command,
-        Some(Command::Profile(_) | Command::Session(_) | Command::Settings(_))
+        Some(
+            Command::Profile(_)
+                | Command::Session(_)
+                | Command::Settings(_)
+                | Command::Integration(_)
+        )
     ) {
         recover_interrupted().await?;
     }
@@ -52,6 +58,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Some(Command::Profile(cmd)) => profile(cmd).await,
         Some(Command::Session(cmd)) => session(cmd).await,
         Some(Command::Settings(cmd)) => settings(cmd),
+        Some(Command::Integration(cmd)) => integration::run(cmd).await,
         Some(Command::Autostart { action }) => autostart(action),
     }
 }
@@ -283,6 +290,7 @@ async fn edit_session(a: EditArgs) -> Result<()> {
     let engine = engine().await?;
     let state = engine.state()?;
     let mut s = state.resolve(&a.session)?.clone();
+    let alias_given = a.alias.is_some();
     if let Some(alias) = a.alias {
         s.alias = alias;
     }
@@ -301,6 +309,19 @@ async fn edit_session(a: EditArgs) -> Result<()> {
     }
     let mut forget_token = false;
     match &mut s.kind {
+        SessionKind::AwsSso(_) => {
+            if alias_given
+                || a.parent.is_some()
+                || a.role_arn.is_some()
+                || a.role_session_name.is_some()
+                || a.external_id.is_some()
+                || a.mfa_serial.is_some()
+                || a.duration.is_some()
+                || a.access_keys
+            {
+                bail!("session '{}' comes from an IAM Identity Center integration: only its --profile and --region can change (its alias, account and role follow the portal)", s.alias);
+            }
+        }
         SessionKind::IamUser(u) => {
             if a.parent.is_some()
                 || a.role_arn.is_some()
@@ -346,16 +367,22 @@ async fn edit_session(a: EditArgs) -> Result<()> {
     probe.replace_session(s.clone())?;
     if a.access_keys {
         let keys = prompt::read_access_keys()?;
-        engine
-            .secrets
-            .set(s.id, SecretItem::AccessKeyId, &keys.access_key_id)?;
-        engine
-            .secrets
-            .set(s.id, SecretItem::SecretAccessKey, &keys.secret_access_key)?;
+        engine.secrets.set(
+            Owner::Session(s.id),
+            SecretItem::AccessKeyId,
+            &keys.access_key_id,
+        )?;
+        engine.secrets.set(
+            Owner::Session(s.id),
+            SecretItem::SecretAccessKey,
+            &keys.secret_access_key,
+        )?;
         forget_token = true;
     }
     if forget_token {
-        engine.secrets.delete(s.id, SecretItem::SessionToken)?;
+        engine
+            .secrets
+            .delete(Owner::Session(s.id), SecretItem::SessionToken)?;
     }
     if created_profile {
         eprintln!("Created named profile '{}'.", s.profile);

@@ -29,6 +29,12 @@ pub fn sessions_json(state: &State) -> Value {
                 SessionKind::IamUser(u) => {
                     obj.insert("mfa_serial".into(), json!(u.mfa_serial));
                 }
+                SessionKind::AwsSso(r) => {
+                    obj.insert("integration".into(), json!(r.integration));
+                    obj.insert("account_id".into(), json!(r.account_id));
+                    obj.insert("account_name".into(), json!(r.account_name));
+                    obj.insert("role_name".into(), json!(r.role_name));
+                }
                 SessionKind::IamRoleChained(r) => {
                     obj.insert("parent".into(), json!(r.parent));
                     obj.insert("role_arn".into(), json!(r.role_arn));
@@ -157,5 +163,75 @@ pub fn print_profiles(state: &State, json: bool) {
         println!("{}", profiles_json(state));
     } else {
         print!("{}", profiles_table(state));
+    }
+}
+
+/// Every integration as JSON: alias, id, start URL, region, status, token expiry, sessions.
+pub fn integrations_json(state: &State) -> Value {
+    let now = chrono::Utc::now();
+    Value::Array(
+        state
+            .integrations
+            .iter()
+            .map(|i| {
+                json!({
+                    "id": i.id,
+                    "alias": i.alias,
+                    "start_url": i.start_url,
+                    "region": i.region,
+                    "status": i.status(now).as_str(),
+                    "token_expires": i.sign_in.as_ref().map(|s| s.expires_at.to_rfc3339()),
+                    "synced": i.synced_at.map(|t| t.to_rfc3339()),
+                    "sessions": state.sessions_of(i.id).count(),
+                })
+            })
+            .collect(),
+    )
+}
+
+/// The integration table.
+pub fn integrations_table(state: &State) -> String {
+    let now = chrono::Utc::now();
+    let rows: Vec<[String; 6]> = state
+        .integrations
+        .iter()
+        .map(|i| {
+            [
+                i.alias.clone(),
+                i.start_url.clone(),
+                i.region.clone(),
+                i.status(now).as_str().to_string(),
+                i.sign_in
+                    .as_ref()
+                    .map(|s| {
+                        s.expires_at
+                            .with_timezone(&chrono::Local)
+                            .format("%Y-%m-%d %H:%M")
+                            .to_string()
+                    })
+                    .unwrap_or_else(|| "-".into()),
+                state.sessions_of(i.id).count().to_string(),
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "ALIAS",
+            "START URL",
+            "REGION",
+            "STATUS",
+            "TOKEN EXPIRES",
+            "SESSIONS",
+        ],
+        &rows,
+    )
+}
+
+/// Prints the integrations.
+pub fn print_integrations(state: &State, json: bool) {
+    if json {
+        println!("{}", integrations_json(state));
+    } else {
+        print!("{}", integrations_table(state));
     }
 }

@@ -7,8 +7,8 @@ use std::sync::Mutex;
 use anyhow::{bail, Context, Result};
 
 use crate::model::Session;
-use crate::providers::mfa::is_valid_code;
-use crate::providers::{MfaPrompt, ProviderError};
+use crate::providers::interaction::is_valid_code;
+use crate::providers::{Interaction, ProviderError, SignInStep};
 
 /// An IAM user's long-term keys as typed.
 pub struct AccessKeys {
@@ -86,10 +86,25 @@ impl TerminalMfa {
 }
 
 #[async_trait::async_trait]
-impl MfaPrompt for TerminalMfa {
-    async fn code(&self, session: &Session, serial: &str) -> Result<String, ProviderError> {
+impl Interaction for TerminalMfa {
+    async fn mfa_code(&self, session: &Session, serial: &str) -> Result<String, ProviderError> {
         // Reading the terminal blocks; the runtime moves its other tasks elsewhere meanwhile.
         tokio::task::block_in_place(|| self.ask(session, serial))
+    }
+
+    async fn signing_in(&self, alias: &str, step: &SignInStep) -> ProviderError {
+        match step {
+            SignInStep::Browser { url } => eprintln!(
+                "Sign in to '{alias}' in your browser. If no browser opened, open this URL:\n  {url}\n(Ctrl-C cancels.)"
+            ),
+            SignInStep::DeviceCode { url, code } => eprintln!(
+                "Sign in to '{alias}': open this URL on any device and confirm the code {code}:\n  {url}\n(Ctrl-C cancels.)"
+            ),
+        }
+        let _ = tokio::signal::ctrl_c().await;
+        ProviderError::Cancelled {
+            integration: alias.to_string(),
+        }
     }
 }
 

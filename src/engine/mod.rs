@@ -4,6 +4,7 @@
 
 pub mod events;
 pub mod files;
+pub mod integrations;
 pub mod schedule;
 
 use std::collections::BTreeMap;
@@ -15,8 +16,8 @@ use uuid::Uuid;
 
 use crate::awsfiles::{AwsPaths, FileError};
 use crate::model::{ModelError, Session, State};
-use crate::providers::{self, Credentials, MfaPrompt, ProviderContext, ProviderError, Sts};
-use crate::store::{SecretError, SecretItem, SecretStore, StateStore, StoreError};
+use crate::providers::{self, Credentials, Interaction, ProviderContext, ProviderError, Sts};
+use crate::store::{Owner, SecretError, SecretItem, SecretStore, StateStore, StoreError};
 use files::{Ctx, TakeOver};
 
 /// Everything that can go wrong in the engine; each message names what and says what to do.
@@ -64,7 +65,7 @@ pub struct StartOptions {
     /// Set the user's own section aside instead of refusing.
     pub take_over: bool,
     /// Asks for MFA codes.
-    pub mfa: Arc<dyn MfaPrompt>,
+    pub mfa: Arc<dyn Interaction>,
 }
 
 /// The outcome of a start.
@@ -170,7 +171,10 @@ impl Engine {
                 out
             })();
             for id in std::mem::take(&mut cx.restored) {
-                if let Err(e) = self.secrets.delete(id, SecretItem::TakenOverSection) {
+                if let Err(e) = self
+                    .secrets
+                    .delete(Owner::Session(id), SecretItem::TakenOverSection)
+                {
                     tracing::warn!(
                         "a taken-over section was put back, but its keychain copy stays: {e}"
                     );
@@ -179,7 +183,9 @@ impl Engine {
             match out {
                 Err(EngineError::NeedsKeychain(id)) if !blocks.contains_key(&id) => {
                     tracing::debug!(session = %id, "reading a taken-over section from the keychain (outside the lock)");
-                    let block = self.secrets.get(id, SecretItem::TakenOverSection)?;
+                    let block = self
+                        .secrets
+                        .get(Owner::Session(id), SecretItem::TakenOverSection)?;
                     blocks.insert(id, block);
                 }
                 Err(EngineError::NeedsKeychain(_)) => {
@@ -195,15 +201,19 @@ impl Engine {
     fn context(
         &self,
         state: &State,
-        mfa: Arc<dyn MfaPrompt>,
+        mfa: Arc<dyn Interaction>,
         read_only_cache: bool,
     ) -> ProviderContext {
         ProviderContext {
             sts: self.sts.clone(),
             secrets: self.secrets.clone(),
-            mfa,
+            mfa: mfa.clone(),
             reuse_margin: Duration::seconds(state.settings.rotation_margin_secs as i64),
             read_only_cache,
+            sso: Arc::new(integrations::TokenSource {
+                engine: self.clone(),
+                ui: mfa,
+            }),
         }
     }
 
@@ -212,7 +222,7 @@ impl Engine {
         &self,
         state: &State,
         id: Uuid,
-        mfa: Arc<dyn MfaPrompt>,
+        mfa: Arc<dyn Interaction>,
     ) -> Result<Credentials, EngineError> {
         let ctx = self.context(state, mfa, false);
         let provider = providers::build(state, id, &ctx)?;
@@ -262,7 +272,10 @@ impl Engine {
                 .map(|st| st.active.get(&id).is_some_and(|a| a.took_over))
                 .unwrap_or(true);
             if !took_over {
-                if let Err(e) = self.secrets.delete(id, SecretItem::TakenOverSection) {
+                if let Err(e) = self
+                    .secrets
+                    .delete(Owner::Session(id), SecretItem::TakenOverSection)
+                {
                     tracing::warn!(
                         "an unused copy of a taken-over section stays in the keychain: {e}"
                     );
@@ -279,14 +292,15 @@ impl Engine {
         let session = state.resolve(&id.to_string())?;
         let block = match state.active_on(&session.profile) {
             Some(own) if own == id => return Ok(None),
-            Some(other) if state.active.get(&other).is_some_and(|a| a.took_over) => {
-                self.secrets.get(other, SecretItem::TakenOverSection)?
-            }
+            Some(other) if state.active.get(&other).is_some_and(|a| a.took_over) => self
+                .secrets
+                .get(Owner::Session(other), SecretItem::TakenOverSection)?,
             Some(_) => None,
             None => files::user_section(&self.paths, &session.profile)?,
         };
         if let Some(b) = &block {
-            self.secrets.set(id, SecretItem::TakenOverSection, b)?;
+            self.secrets
+                .set(Owner::Session(id), SecretItem::TakenOverSection, b)?;
         }
         Ok(block)
     }
@@ -305,7 +319,11 @@ impl Engine {
 
     /// Generates credentials without writing them anywhere (a valid cached token may be
     /// reused, none is stored) and asks STS who they are.
-    pub async fn test(&self, query: &str, mfa: Arc<dyn MfaPrompt>) -> Result<Tested, EngineError> {
+    pub async fn test(
+        &self,
+        query: &str,
+        mfa: Arc<dyn Interaction>,
+    ) -> Result<Tested, EngineError> {
         let state = self.state()?;
         let session = state.resolve(query)?.clone();
         let ctx = self.context(&state, mfa, true);
@@ -324,7 +342,7 @@ impl Engine {
     pub async fn refresh(
         &self,
         id: Uuid,
-        mfa: Arc<dyn MfaPrompt>,
+        mfa: Arc<dyn Interaction>,
     ) -> Result<Refreshed, EngineError> {
         let snapshot = self.state()?;
         let Some(before) = snapshot.active.get(&id).cloned() else {
@@ -469,9 +487,13 @@ impl Engine {
         probe.ensure_profile(&session.profile)?;
         probe.add_session(session.clone())?;
         if let Some((id, secret)) = keys {
-            self.secrets.set(session.id, SecretItem::AccessKeyId, id)?;
             self.secrets
-                .set(session.id, SecretItem::SecretAccessKey, secret)?;
+                .set(Owner::Session(session.id), SecretItem::AccessKeyId, id)?;
+            self.secrets.set(
+                Owner::Session(session.id),
+                SecretItem::SecretAccessKey,
+                secret,
+            )?;
         }
         let created = self.store.update(|state| {
             let created = state.ensure_profile(&session.profile)?;
@@ -479,7 +501,7 @@ impl Engine {
             Ok::<_, EngineError>(created)
         });
         if created.is_err() {
-            let _ = self.secrets.delete_all(session.id);
+            let _ = self.secrets.delete_all(Owner::Session(session.id));
         }
         created
     }
@@ -536,7 +558,7 @@ impl Engine {
         })?;
         let mut left = Vec::new();
         for s in &removed {
-            if let Err(e) = self.secrets.delete_all(s.id) {
+            if let Err(e) = self.secrets.delete_all(Owner::Session(s.id)) {
                 left.push(format!("session '{}': {e}", s.alias));
             }
         }

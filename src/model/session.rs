@@ -41,6 +41,22 @@ pub enum SessionKind {
     IamUser(IamUser),
     /// AssumeRole with the credentials of a parent session.
     IamRoleChained(ChainedRole),
+    /// A role of an account in an IAM Identity Center integration → SSO GetRoleCredentials.
+    AwsSso(SsoRole),
+}
+
+/// Fields of an `aws-sso` session: which account and role of which integration. Set by
+/// the integration's sync; the user changes only the session's profile and region.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SsoRole {
+    /// The integration it comes from.
+    pub integration: Uuid,
+    /// The AWS account id.
+    pub account_id: String,
+    /// The account's name in the portal.
+    pub account_name: String,
+    /// The role (permission set) name.
+    pub role_name: String,
 }
 
 /// Fields of an `iam-user` session.
@@ -76,6 +92,8 @@ pub enum KindName {
     IamUser,
     /// `iam-role-chained`
     IamRoleChained,
+    /// `aws-sso`
+    AwsSso,
 }
 
 impl KindName {
@@ -84,6 +102,7 @@ impl KindName {
         match self {
             KindName::IamUser => "iam-user",
             KindName::IamRoleChained => "iam-role-chained",
+            KindName::AwsSso => "aws-sso",
         }
     }
 }
@@ -94,6 +113,7 @@ impl SessionKind {
         match self {
             SessionKind::IamUser(_) => KindName::IamUser,
             SessionKind::IamRoleChained(_) => KindName::IamRoleChained,
+            SessionKind::AwsSso(_) => KindName::AwsSso,
         }
     }
 
@@ -101,15 +121,25 @@ impl SessionKind {
     pub fn parent(&self) -> Option<Uuid> {
         match self {
             SessionKind::IamRoleChained(r) => Some(r.parent),
-            SessionKind::IamUser(_) => None,
+            SessionKind::IamUser(_) | SessionKind::AwsSso(_) => None,
         }
     }
 
-    /// The requested credential lifetime in seconds.
-    pub fn duration_secs(&self) -> u32 {
+    /// The requested credential lifetime in seconds (an `aws-sso` role's is set by its
+    /// permission set, not by credtray).
+    pub fn duration_secs(&self) -> Option<u32> {
         match self {
-            SessionKind::IamUser(u) => u.duration_secs,
-            SessionKind::IamRoleChained(r) => r.duration_secs,
+            SessionKind::IamUser(u) => Some(u.duration_secs),
+            SessionKind::IamRoleChained(r) => Some(r.duration_secs),
+            SessionKind::AwsSso(_) => None,
+        }
+    }
+
+    /// The integration it comes from, for `aws-sso` sessions.
+    pub fn integration(&self) -> Option<Uuid> {
+        match self {
+            SessionKind::AwsSso(r) => Some(r.integration),
+            _ => None,
         }
     }
 }

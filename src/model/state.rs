@@ -104,6 +104,9 @@ pub struct State {
     /// Sessions the tray's Quit stopped, to start again at the next launch.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resume: Vec<Uuid>,
+    /// IAM Identity Center integrations.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub integrations: Vec<super::integration::Integration>,
     /// Writes to the AWS files not (yet, or no longer) described by `active`; undone by the
     /// next change (see [`Pending`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -119,6 +122,7 @@ impl Default for State {
             sessions: Vec::new(),
             active: BTreeMap::new(),
             resume: Vec::new(),
+            integrations: Vec::new(),
             pending: Vec::new(),
         }
     }
@@ -158,6 +162,12 @@ pub enum ModelError {
     /// The alias is taken or empty.
     #[error("invalid alias '{0}': {1}")]
     InvalidAlias(String, String),
+    /// No integration matches.
+    #[error("no integration matches '{0}': see `credtray integration list`")]
+    NoSuchIntegration(String),
+    /// An integration's fields are invalid or its alias is taken.
+    #[error("{0}")]
+    InvalidIntegration(String),
     /// Chaining would form a cycle.
     #[error("session '{0}' cannot have '{1}' as its parent: that would make a cycle")]
     Cycle(String, String),

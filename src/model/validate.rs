@@ -62,15 +62,18 @@ impl State {
                 ));
             }
             let range = match &s.kind {
-                SessionKind::IamUser(_) => USER_DURATION_RANGE,
-                SessionKind::IamRoleChained(_) => ROLE_DURATION_RANGE,
+                SessionKind::IamUser(_) => Some(USER_DURATION_RANGE),
+                SessionKind::IamRoleChained(_) => Some(ROLE_DURATION_RANGE),
+                SessionKind::AwsSso(_) => None,
             };
-            in_range(
-                &format!("{at}.duration_secs"),
-                s.kind.duration_secs(),
-                range,
-                " seconds",
-            )?;
+            if let (Some(range), Some(d)) = (range, s.kind.duration_secs()) {
+                in_range(&format!("{at}.duration_secs"), d, range, " seconds")?;
+            }
+            if let Some(i) = s.kind.integration() {
+                if self.integration(i).is_none() {
+                    return Err(format!("{at}.integration {i} names no integration"));
+                }
+            }
             if let Some(parent) = s.kind.parent() {
                 if self.session(parent).is_none() {
                     return Err(format!("{at}.parent {parent} names no session"));
@@ -82,7 +85,28 @@ impl State {
                 return Err(format!("session '{}': {e}", s.alias));
             }
         }
+        let mut aliases = std::collections::BTreeSet::new();
+        for (i, g) in self.integrations.iter().enumerate() {
+            if !aliases.insert(g.alias.as_str()) {
+                return Err(format!(
+                    "integrations[{i}].alias '{}' is used twice",
+                    g.alias
+                ));
+            }
+            super::integration::validate_integration(g)
+                .map_err(|why| format!("integrations[{i}] ('{}'): {why}", g.alias))?;
+        }
         let dates = plausible_dates();
+        for g in &self.integrations {
+            if let Some(s) = &g.sign_in {
+                in_range(
+                    &format!("integrations ('{}').sign_in.expires_at", g.alias),
+                    s.expires_at,
+                    dates,
+                    "",
+                )?;
+            }
+        }
         for (id, a) in &self.active {
             in_range(&format!("active.{id}.expiration"), a.expiration, dates, "")?;
             in_range(

@@ -9,7 +9,7 @@ use chrono::{Duration, Utc};
 use uuid::Uuid;
 
 use super::{Credentials, Provider, ProviderError};
-use crate::store::{SecretItem, SecretStore};
+use crate::store::{Owner, SecretItem, SecretStore};
 
 /// Wraps `inner` with a keychain cache.
 pub struct CachedProvider {
@@ -39,7 +39,7 @@ impl CachedProvider {
     pub fn cached(&self) -> Result<Option<Credentials>, ProviderError> {
         let Some(raw) = self
             .secrets
-            .get(self.session, SecretItem::SessionToken)
+            .get(Owner::Session(self.session), SecretItem::SessionToken)
             .map_err(|e| self.keychain(e))?
         else {
             return Ok(None);
@@ -69,7 +69,11 @@ impl Provider for CachedProvider {
         let json =
             serde_json::to_string(&fresh).map_err(|e| ProviderError::Config(e.to_string()))?;
         self.secrets
-            .set(self.session, SecretItem::SessionToken, &json)
+            .set(
+                Owner::Session(self.session),
+                SecretItem::SessionToken,
+                &json,
+            )
             .map_err(|e| self.keychain(e))?;
         Ok(fresh)
     }

@@ -86,12 +86,38 @@ pub enum ProviderError {
     /// The session's configuration is unusable.
     #[error("{0}")]
     Config(String),
+    /// An IAM Identity Center integration needs its user to sign in, and nobody can here.
+    #[error("integration '{integration}' needs you to sign in: run `credtray integration login {integration}` (or Sign in… in the tray)")]
+    SignInNeeded {
+        /// The integration's alias.
+        integration: String,
+    },
+    /// The user cancelled a sign-in.
+    #[error("sign-in to '{integration}' cancelled; nothing was stored")]
+    Cancelled {
+        /// The integration's alias.
+        integration: String,
+    },
+    /// IAM Identity Center (its portal or SSO-OIDC) refused or could not be reached.
+    #[error("{subject}: {operation} failed: {message}")]
+    Sso {
+        /// `integration 'x'` or `session 'y'`.
+        subject: String,
+        /// The operation (`CreateToken`, `ListAccounts`, `GetRoleCredentials`…).
+        operation: &'static str,
+        /// What went wrong and what to do.
+        message: String,
+    },
 }
 
 impl ProviderError {
-    /// Whether the failure needs the user (an MFA code), as opposed to a real error.
+    /// Whether the failure needs the user (an MFA code, a sign-in), as opposed to a real
+    /// error.
     pub fn needs_user(&self) -> bool {
-        matches!(self, ProviderError::MfaNeeded { .. })
+        matches!(
+            self,
+            ProviderError::MfaNeeded { .. } | ProviderError::SignInNeeded { .. }
+        )
     }
 }
 

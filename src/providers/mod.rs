@@ -6,8 +6,9 @@ pub mod assume_role;
 pub mod cached;
 pub mod credentials;
 pub mod error;
-pub mod mfa;
+pub mod interaction;
 pub mod session_token;
+pub mod sso;
 pub mod sts;
 
 use std::sync::Arc;
@@ -17,11 +18,11 @@ use chrono::Duration;
 
 pub use credentials::Credentials;
 pub use error::{ProviderError, StsFailure};
-pub use mfa::{MfaPrompt, NoMfaPrompt};
+pub use interaction::{Interaction, NoInteraction, SignInStep};
 pub use sts::Sts;
 
 use crate::model::{SessionKind, State};
-use crate::store::{SecretItem, SecretStore};
+use crate::store::{Owner, SecretItem, SecretStore};
 use uuid::Uuid;
 
 /// Something that produces temporary credentials.
@@ -39,15 +40,18 @@ pub struct ProviderContext {
     /// The keychain.
     pub secrets: Arc<dyn SecretStore>,
     /// Asks the user for MFA codes.
-    pub mfa: Arc<dyn MfaPrompt>,
+    pub mfa: Arc<dyn Interaction>,
     /// A cached token is reused only while it has more than this left.
     pub reuse_margin: Duration,
     /// Reuse a valid cached token but never store one (for "test").
     pub read_only_cache: bool,
+    /// Access tokens of IAM Identity Center integrations.
+    pub sso: Arc<dyn sso::SsoTokens>,
 }
 
 /// Builds the provider of session `id`: a cached session-token provider for an IAM user,
-/// an AssumeRole provider over its parent's provider for a chained role, to any depth.
+/// GetRoleCredentials for an IAM Identity Center role, an AssumeRole provider over its
+/// parent's provider for a chained role, to any depth.
 pub fn build(
     state: &State,
     id: Uuid,
@@ -66,11 +70,11 @@ pub fn build(
                 };
                 let akid = ctx
                     .secrets
-                    .get(session.id, SecretItem::AccessKeyId)
+                    .get(Owner::Session(session.id), SecretItem::AccessKeyId)
                     .map_err(keychain)?;
                 let secret = ctx
                     .secrets
-                    .get(session.id, SecretItem::SecretAccessKey)
+                    .get(Owner::Session(session.id), SecretItem::SecretAccessKey)
                     .map_err(keychain)?;
                 let (Some(akid), Some(secret)) = (akid, secret) else {
                     return Err(ProviderError::MissingKeys {
@@ -93,6 +97,11 @@ pub fn build(
                     inner: Box::new(inner),
                 })
             }
+            SessionKind::AwsSso(role) => Box::new(sso::SsoRoleProvider {
+                session: session.clone(),
+                role: role.clone(),
+                tokens: ctx.sso.clone(),
+            }),
             SessionKind::IamRoleChained(role) => {
                 let parent = provider.take().ok_or_else(|| {
                     ProviderError::Config(format!("session '{}' has no parent", session.alias))

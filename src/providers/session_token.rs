@@ -3,9 +3,9 @@
 
 use async_trait::async_trait;
 
-use super::mfa::is_valid_code;
+use super::interaction::is_valid_code;
 use super::sts::{answer_credentials, call_failed};
-use super::{Credentials, MfaPrompt, Provider, ProviderError, Sts};
+use super::{Credentials, Interaction, Provider, ProviderError, Sts};
 use crate::model::{IamUser, Session};
 use std::sync::Arc;
 
@@ -20,7 +20,7 @@ pub struct SessionTokenProvider {
     /// STS.
     pub sts: Sts,
     /// Asks for the MFA code.
-    pub mfa: Arc<dyn MfaPrompt>,
+    pub mfa: Arc<dyn Interaction>,
 }
 
 #[async_trait]
@@ -31,7 +31,7 @@ impl Provider for SessionTokenProvider {
             .get_session_token()
             .duration_seconds(self.user.duration_secs as i32);
         if let Some(serial) = &self.user.mfa_serial {
-            let code = self.mfa.code(&self.session, serial).await?;
+            let code = self.mfa.mfa_code(&self.session, serial).await?;
             let code = code.trim().to_string();
             if !is_valid_code(&code) {
                 return Err(ProviderError::BadMfaCode {

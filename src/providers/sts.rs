@@ -61,6 +61,12 @@ impl Sts {
         Sts { base }
     }
 
+    /// The loaded SDK configuration (endpoints, timeouts, no credentials), which the IAM
+    /// Identity Center clients share.
+    pub fn sdk_config(&self) -> &SdkConfig {
+        &self.base
+    }
+
     /// A client for `region` signing with `credentials`.
     pub fn client(&self, region: &str, credentials: &Credentials) -> aws_sdk_sts::Client {
         let conf = aws_sdk_sts::config::Builder::from(&self.base)

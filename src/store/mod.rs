@@ -3,5 +3,5 @@
 pub mod secrets;
 pub mod state_file;
 
-pub use secrets::{Keychain, MemorySecrets, SecretError, SecretItem, SecretStore};
+pub use secrets::{Keychain, MemorySecrets, Owner, SecretError, SecretItem, SecretStore};
 pub use state_file::{StateStore, StoreError};

@@ -1,5 +1,7 @@
 //! Secrets in the OS keychain (Secret Service, Keychain, Credential Manager) through the
-//! `keyring` crate: one item per secret, service `credtray`, account `<session-id>/<what>`.
+//! `keyring` crate: one item per secret, service `credtray`, keyed by its owner: account
+//! `<session-id>/<what>` for a session's, `integration/<integration-id>/<what>` for an
+//! IAM Identity Center integration's.
 //! Nothing here ever formats a secret into an error or a log line.
 
 use std::collections::HashMap;
@@ -10,7 +12,33 @@ use uuid::Uuid;
 /// The keychain service every item is stored under.
 pub const SERVICE: &str = "credtray";
 
-/// The secrets credtray keeps per session.
+/// Who a secret belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Owner {
+    /// A session (its long-term keys, cached token, taken-over section).
+    Session(Uuid),
+    /// An IAM Identity Center integration (its tokens and client registration).
+    Integration(Uuid),
+}
+
+impl Owner {
+    /// The items this kind of owner can have.
+    pub fn items(self) -> &'static [SecretItem] {
+        match self {
+            Owner::Session(_) => &SecretItem::SESSION,
+            Owner::Integration(_) => &SecretItem::INTEGRATION,
+        }
+    }
+}
+
+impl From<Uuid> for Owner {
+    /// A bare id is a session's.
+    fn from(id: Uuid) -> Owner {
+        Owner::Session(id)
+    }
+}
+
+/// The secrets credtray keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SecretItem {
     /// An IAM user's access key id.
@@ -21,15 +49,28 @@ pub enum SecretItem {
     SessionToken,
     /// The user's own credentials section, kept while credtray has taken the profile over.
     TakenOverSection,
+    /// An integration's SSO access token and its expiry (JSON).
+    SsoAccessToken,
+    /// An integration's SSO refresh token.
+    SsoRefreshToken,
+    /// An integration's SSO-OIDC client registration: id, secret, expiry (JSON).
+    SsoClient,
 }
 
 impl SecretItem {
-    /// Every item kind, for removal.
-    pub const ALL: [SecretItem; 4] = [
+    /// Every item a session can have, for removal.
+    pub const SESSION: [SecretItem; 4] = [
         SecretItem::AccessKeyId,
         SecretItem::SecretAccessKey,
         SecretItem::SessionToken,
         SecretItem::TakenOverSection,
+    ];
+
+    /// Every item an integration can have, for removal.
+    pub const INTEGRATION: [SecretItem; 3] = [
+        SecretItem::SsoAccessToken,
+        SecretItem::SsoRefreshToken,
+        SecretItem::SsoClient,
     ];
 
     /// The informative part of the account name.
@@ -39,12 +80,19 @@ impl SecretItem {
             SecretItem::SecretAccessKey => "secret-access-key",
             SecretItem::SessionToken => "session-token",
             SecretItem::TakenOverSection => "taken-over-section",
+            SecretItem::SsoAccessToken => "sso-access-token",
+            SecretItem::SsoRefreshToken => "sso-refresh-token",
+            SecretItem::SsoClient => "sso-client",
         }
     }
 
-    /// The keychain account name: `<session-id>/<what>`.
-    pub fn account(self, session: Uuid) -> String {
-        format!("{session}/{}", self.what())
+    /// The keychain account name: `<session-id>/<what>` or
+    /// `integration/<integration-id>/<what>`.
+    pub fn account(self, owner: Owner) -> String {
+        match owner {
+            Owner::Session(id) => format!("{id}/{}", self.what()),
+            Owner::Integration(id) => format!("integration/{id}/{}", self.what()),
+        }
     }
 }
 
@@ -80,20 +128,20 @@ pub enum SecretError {
 /// Where secrets are kept.
 pub trait SecretStore: Send + Sync {
     /// Reads an item; `None` when there is none.
-    fn get(&self, session: Uuid, item: SecretItem) -> Result<Option<String>, SecretError>;
+    fn get(&self, owner: Owner, item: SecretItem) -> Result<Option<String>, SecretError>;
     /// Stores an item, replacing any previous value.
-    fn set(&self, session: Uuid, item: SecretItem, value: &str) -> Result<(), SecretError>;
+    fn set(&self, owner: Owner, item: SecretItem, value: &str) -> Result<(), SecretError>;
     /// Removes an item; a missing item is not an error.
-    fn delete(&self, session: Uuid, item: SecretItem) -> Result<(), SecretError>;
+    fn delete(&self, owner: Owner, item: SecretItem) -> Result<(), SecretError>;
 
-    /// Removes every item of a session, trying each even when one fails; the error then
+    /// Removes every item of an owner, trying each even when one fails; the error then
     /// lists the items that remain.
-    fn delete_all(&self, session: Uuid) -> Result<(), SecretError> {
+    fn delete_all(&self, owner: Owner) -> Result<(), SecretError> {
         let mut remaining = Vec::new();
         let mut detail = String::new();
-        for item in SecretItem::ALL {
-            if let Err(e) = self.delete(session, item) {
-                remaining.push(item.account(session));
+        for &item in owner.items() {
+            if let Err(e) = self.delete(owner, item) {
+                remaining.push(item.account(owner));
                 detail = e.to_string();
             }
         }
@@ -131,8 +179,8 @@ fn map_err(e: keyring::Error, account: &str, action: &'static str) -> SecretErro
 }
 
 impl SecretStore for Keychain {
-    fn get(&self, session: Uuid, item: SecretItem) -> Result<Option<String>, SecretError> {
-        let account = item.account(session);
+    fn get(&self, owner: Owner, item: SecretItem) -> Result<Option<String>, SecretError> {
+        let account = item.account(owner);
         match Self::entry(&account)?.get_password() {
             Ok(v) => Ok(Some(v)),
             Err(keyring::Error::NoEntry) => Ok(None),
@@ -140,15 +188,15 @@ impl SecretStore for Keychain {
         }
     }
 
-    fn set(&self, session: Uuid, item: SecretItem, value: &str) -> Result<(), SecretError> {
-        let account = item.account(session);
+    fn set(&self, owner: Owner, item: SecretItem, value: &str) -> Result<(), SecretError> {
+        let account = item.account(owner);
         Self::entry(&account)?
             .set_password(value)
             .map_err(|e| map_err(e, &account, "stored"))
     }
 
-    fn delete(&self, session: Uuid, item: SecretItem) -> Result<(), SecretError> {
-        let account = item.account(session);
+    fn delete(&self, owner: Owner, item: SecretItem) -> Result<(), SecretError> {
+        let account = item.account(owner);
         match Self::entry(&account)?.delete_credential() {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(map_err(e, &account, "removed")),
@@ -175,34 +223,34 @@ impl MemorySecrets {
 }
 
 impl SecretStore for MemorySecrets {
-    fn get(&self, session: Uuid, item: SecretItem) -> Result<Option<String>, SecretError> {
+    fn get(&self, owner: Owner, item: SecretItem) -> Result<Option<String>, SecretError> {
         Ok(self
             .items
             .lock()
             .map_err(|_| SecretError::Unavailable {
                 detail: "poisoned".into(),
             })?
-            .get(&item.account(session))
+            .get(&item.account(owner))
             .cloned())
     }
 
-    fn set(&self, session: Uuid, item: SecretItem, value: &str) -> Result<(), SecretError> {
+    fn set(&self, owner: Owner, item: SecretItem, value: &str) -> Result<(), SecretError> {
         self.items
             .lock()
             .map_err(|_| SecretError::Unavailable {
                 detail: "poisoned".into(),
             })?
-            .insert(item.account(session), value.to_string());
+            .insert(item.account(owner), value.to_string());
         Ok(())
     }
 
-    fn delete(&self, session: Uuid, item: SecretItem) -> Result<(), SecretError> {
+    fn delete(&self, owner: Owner, item: SecretItem) -> Result<(), SecretError> {
         self.items
             .lock()
             .map_err(|_| SecretError::Unavailable {
                 detail: "poisoned".into(),
             })?
-            .remove(&item.account(session));
+            .remove(&item.account(owner));
         Ok(())
     }
 }

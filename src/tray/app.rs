@@ -30,7 +30,7 @@ use crate::model::{
     validate_profile_name, validate_region, ChainedRole, IamUser, Session, SessionKind, State,
     DEFAULT_PROFILE, REGIONS,
 };
-use crate::providers::{MfaPrompt, ProviderError};
+use crate::providers::{Interaction, ProviderError, SignInStep};
 
 /// Everything that reaches the UI thread.
 pub enum UserEvent {
@@ -47,6 +47,18 @@ pub enum UserEvent {
         /// Where the code (or `None`: cancelled) goes.
         reply: oneshot::Sender<Option<String>>,
     },
+    /// A sign-in to an integration waits for the user in the browser: show it, and send on
+    /// `cancel` if the user cancels.
+    SignInWaiting {
+        /// The integration's alias.
+        alias: String,
+        /// What it waits for.
+        step: SignInStep,
+        /// Fires (or is dropped) to cancel the sign-in.
+        cancel: oneshot::Sender<()>,
+    },
+    /// The sign-in to this integration is over (done or cancelled): take down what shows it.
+    SignInOver(String),
     /// An action started from the menu has finished.
     Done(Outcome),
     /// A dialog run off the UI thread (macOS, Windows) was answered.
@@ -98,8 +110,8 @@ impl Ui {
 pub struct DialogMfa(pub Ui);
 
 #[async_trait::async_trait]
-impl MfaPrompt for DialogMfa {
-    async fn code(&self, session: &Session, serial: &str) -> Result<String, ProviderError> {
+impl Interaction for DialogMfa {
+    async fn mfa_code(&self, session: &Session, serial: &str) -> Result<String, ProviderError> {
         let (reply, answer) = oneshot::channel();
         let cancelled = || ProviderError::MfaCancelled {
             session: session.alias.clone(),
@@ -114,6 +126,28 @@ impl MfaPrompt for DialogMfa {
         match answer.await {
             Ok(Some(code)) => Ok(code),
             _ => Err(cancelled()),
+        }
+    }
+
+    async fn signing_in(&self, alias: &str, step: &SignInStep) -> ProviderError {
+        /// Tells the UI the sign-in is over when the wait ends, however it ends.
+        struct Over(Ui, String);
+        impl Drop for Over {
+            fn drop(&mut self) {
+                self.0.send(UserEvent::SignInOver(self.1.clone()));
+            }
+        }
+        let (cancel, cancelled) = oneshot::channel();
+        let _over = Over(self.0.clone(), alias.to_string());
+        if self.0.send(UserEvent::SignInWaiting {
+            alias: alias.to_string(),
+            step: step.clone(),
+            cancel,
+        }) {
+            let _ = cancelled.await;
+        }
+        ProviderError::Cancelled {
+            integration: alias.to_string(),
         }
     }
 }
@@ -143,6 +177,8 @@ pub struct App {
     quitting: bool,
     stopping_all: bool,
     agent_stop: Option<oneshot::Sender<()>>,
+    /// Sign-ins waiting for the user, by integration alias: dropping the sender cancels.
+    sign_ins: std::collections::BTreeMap<String, oneshot::Sender<()>>,
     /// The exit code once quitting is done.
     pub exit_code: i32,
 }
@@ -176,6 +212,7 @@ impl App {
             quitting: false,
             stopping_all: false,
             agent_stop: Some(agent_stop),
+            sign_ins: std::collections::BTreeMap::new(),
             exit_code: 0,
         }
     }
@@ -380,6 +417,17 @@ impl App {
                 if action == ENTER_CODE_ACTION || action == "default" {
                     self.renew(id);
                 }
+            }
+            UserEvent::SignInWaiting {
+                alias,
+                step,
+                cancel,
+            } => {
+                self.notifier.show(notices::signing_in(&alias, &step));
+                self.sign_ins.insert(alias, cancel);
+            }
+            UserEvent::SignInOver(alias) => {
+                self.sign_ins.remove(&alias);
             }
             UserEvent::DialogAnswer(id, answer) => dialogs::deliver(id, answer),
             UserEvent::Quit => self.quit(),

@@ -13,7 +13,7 @@ use super::{
     IamUserRequest, MfaRequest, ProfileChoice, ProfilesRequest, TextRequest,
 };
 use crate::model::profile::DEFAULT_PROFILE;
-use crate::providers::mfa::is_valid_code;
+use crate::providers::interaction::is_valid_code;
 
 type Check = Rc<dyn Fn(&str) -> Result<(), String>>;
 /// Builds the question from the current value and the last error.
