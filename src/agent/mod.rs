@@ -167,10 +167,16 @@ pub async fn serve(
     let mfa: Arc<dyn Interaction> = Arc::new(NoInteraction::default());
     let mut holds = Holds::new();
     let mut failures = Failures::new();
+    let mut tokens = TokenHolds::new();
     let timer = timer::WallTimer::new().context("cannot create the agent's timer")?;
     tokio::pin!(shutdown);
     loop {
-        let result = tick(&engine, &mfa, &mut holds, &mut failures, &events).await;
+        let result = match renew_tokens(&engine, &mut tokens, &events).await {
+            Ok(token_next) => tick(&engine, &mfa, &mut holds, &mut failures, &events)
+                .await
+                .map(|next| earliest(next, token_next)),
+            Err(e) => Err(e),
+        };
         events(Event::StateSeen);
         let next = match result {
             Ok(next) => next,
@@ -206,6 +212,106 @@ pub async fn serve(
     }
     tracing::info!("agent stopped");
     Ok(())
+}
+
+/// Integrations whose token renewal failed and when to try again; those that need the user
+/// and were reported (so they are reported once per sign-in).
+#[derive(Debug, Default)]
+pub struct TokenHolds {
+    retries: std::collections::BTreeMap<uuid::Uuid, chrono::DateTime<Utc>>,
+    reported: std::collections::BTreeSet<(uuid::Uuid, chrono::DateTime<Utc>)>,
+}
+
+impl TokenHolds {
+    /// Nothing held.
+    pub fn new() -> TokenHolds {
+        TokenHolds::default()
+    }
+}
+
+fn earliest(
+    a: Option<chrono::DateTime<Utc>>,
+    b: Option<chrono::DateTime<Utc>>,
+) -> Option<chrono::DateTime<Utc>> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Renews the access tokens of integrations that are due (a margin before they expire),
+/// reporting once per sign-in an integration that needs the user. Returns the next token
+/// deadline.
+pub async fn renew_tokens(
+    engine: &Engine,
+    holds: &mut TokenHolds,
+    events: &Sink,
+) -> Result<Option<chrono::DateTime<Utc>>, EngineError> {
+    let state = engine.state()?;
+    let margin = Duration::seconds(state.settings.rotation_margin_secs as i64)
+        .max(crate::engine::integrations::TOKEN_MARGIN);
+    holds
+        .retries
+        .retain(|id, _| state.integration(*id).is_some());
+    // An expired sign-in is reported once; a new sign-in (a new expiry) may be reported again.
+    for i in &state.integrations {
+        if let Some(s) = i.sign_in.as_ref().filter(|s| s.expired) {
+            if holds.reported.insert((i.id, s.expires_at)) {
+                events(Event::SignInNeeded {
+                    integration: i.id,
+                    alias: i.alias.clone(),
+                    reason: "its sign-in expired and cannot be renewed".into(),
+                });
+            }
+        }
+    }
+    let now = Utc::now();
+    let plan = schedule::token_plan(&state, margin, &holds.retries);
+    for (id, at) in plan.iter().filter(|(_, at)| *at <= now) {
+        let alias = state
+            .integration(*id)
+            .map(|i| i.alias.clone())
+            .unwrap_or_default();
+        match engine.refresh_integration(*id).await {
+            Ok(expires) => {
+                holds.retries.remove(id);
+                tracing::info!(integration = %alias, expires = %expires.to_rfc3339(), "access token renewed");
+            }
+            Err(EngineError::Provider(e)) if e.needs_user() => {
+                holds.retries.remove(id);
+                // Reported below, from the state the engine marked expired.
+                let expires = engine
+                    .state()?
+                    .integration(*id)
+                    .and_then(|i| i.sign_in.as_ref().map(|s| s.expires_at))
+                    .unwrap_or(*at);
+                if holds.reported.insert((*id, expires)) {
+                    events(Event::SignInNeeded {
+                        integration: *id,
+                        alias,
+                        reason: e.to_string(),
+                    });
+                }
+            }
+            Err(e) => {
+                let expires = state
+                    .integration(*id)
+                    .and_then(|i| i.sign_in.as_ref().map(|s| s.expires_at))
+                    .unwrap_or(now);
+                let retry =
+                    schedule::retry_at(Utc::now(), expires.max(now + Duration::seconds(20)));
+                tracing::warn!(integration = %alias, retry_at = %retry.to_rfc3339(), "could not renew the access token: {e}");
+                holds.retries.insert(*id, retry);
+            }
+        }
+    }
+    let state = engine.state()?;
+    let plan = schedule::token_plan(&state, margin, &holds.retries);
+    Ok(plan
+        .iter()
+        .map(|(_, at)| *at)
+        .filter(|at| *at > Utc::now())
+        .min())
 }
 
 /// The last refresh failure of each session, so that a "stopped" event can say why.
@@ -272,6 +378,14 @@ pub async fn tick(
                         });
                     }
                     Ok(Refreshed::Gone) => {}
+                    Err(EngineError::Provider(ProviderError::SignInNeeded { integration })) => {
+                        // The integration is reported (once) by `renew_tokens`, not each session.
+                        holds.insert(d.session, (active.refreshed_at, Hold::NeedsUser));
+                        failures.insert(
+                            d.session,
+                            format!("integration '{integration}' needs you to sign in"),
+                        );
+                    }
                     Err(EngineError::Provider(e)) if e.needs_user() => {
                         holds.insert(d.session, (active.refreshed_at, Hold::NeedsUser));
                         failures.insert(d.session, e.to_string());

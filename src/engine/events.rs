@@ -54,6 +54,17 @@ pub enum Event {
         /// Why, for the user.
         reason: String,
     },
+    /// An IAM Identity Center integration can no longer renew its access token by itself:
+    /// its sessions keep their credentials until they run out, and the user must sign in.
+    /// Reported once per sign-in, for the whole integration (not per session).
+    SignInNeeded {
+        /// The integration.
+        integration: Uuid,
+        /// Its alias.
+        alias: String,
+        /// Why.
+        reason: String,
+    },
     /// The rotation loop failed or panicked; it starts again after `retry_in`.
     AgentFailed {
         /// What went wrong.
@@ -93,6 +104,9 @@ pub fn log_sink() -> Sink {
         }
         Event::Stopped { alias, reason, .. } => {
             tracing::warn!(session = %alias, "stopped: {reason}")
+        }
+        Event::SignInNeeded { alias, reason, .. } => {
+            tracing::warn!(integration = %alias, "needs a new sign-in: {reason}; run `credtray integration login {alias}`")
         }
         Event::AgentFailed { reason, retry_in } => {
             tracing::error!(

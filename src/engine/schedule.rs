@@ -96,6 +96,32 @@ pub fn next_wakeup(plan: &[Due], now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     plan.iter().map(|d| d.at).filter(|at| *at > now).min()
 }
 
+/// When each signed-in integration's access token is to be renewed: `margin` before it
+/// expires, or at the retry time held for it after a failure; none for an integration that
+/// cannot renew by itself (no refresh token, or marked expired: it needs the user).
+pub fn token_plan(
+    state: &State,
+    margin: Duration,
+    retries: &BTreeMap<Uuid, DateTime<Utc>>,
+) -> Vec<(Uuid, DateTime<Utc>)> {
+    let mut out: Vec<(Uuid, DateTime<Utc>)> = state
+        .integrations
+        .iter()
+        .filter_map(|i| {
+            let s = i.sign_in.as_ref()?;
+            if s.expired || !s.refreshable {
+                return None;
+            }
+            Some((
+                i.id,
+                retries.get(&i.id).copied().unwrap_or(s.expires_at - margin),
+            ))
+        })
+        .collect();
+    out.sort_by_key(|(_, at)| *at);
+    out
+}
+
 /// When to retry after a failed refresh: half the time left, at least 10 s, at most 5 min,
 /// and never past the expiration.
 pub fn retry_at(now: DateTime<Utc>, expiration: DateTime<Utc>) -> DateTime<Utc> {
@@ -139,6 +165,55 @@ mod tests {
         DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
             .unwrap()
             .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn tokens_are_renewed_a_margin_before_they_expire_unless_they_cannot_be() {
+        use crate::model::{Integration, SignIn};
+        let mut st = State::new();
+        let mk = |alias: &str, sign_in: Option<SignIn>| Integration {
+            id: Uuid::new_v4(),
+            alias: alias.into(),
+            start_url: "https://d-1.awsapps.com/start".into(),
+            region: "eu-west-1".into(),
+            sign_in,
+            synced_at: None,
+        };
+        let exp = t0() + Duration::hours(1);
+        let ok = mk(
+            "ok",
+            Some(SignIn {
+                expires_at: exp,
+                refreshable: true,
+                expired: false,
+            }),
+        );
+        let no_refresh = mk(
+            "nr",
+            Some(SignIn {
+                expires_at: exp,
+                refreshable: false,
+                expired: false,
+            }),
+        );
+        let expired = mk(
+            "ex",
+            Some(SignIn {
+                expires_at: exp,
+                refreshable: true,
+                expired: true,
+            }),
+        );
+        let out = mk("out", None);
+        let ok_id = ok.id;
+        st.integrations = vec![ok, no_refresh, expired, out];
+        let plan = token_plan(&st, Duration::minutes(5), &BTreeMap::new());
+        assert_eq!(plan, vec![(ok_id, exp - Duration::minutes(5))]);
+        let retry = BTreeMap::from([(ok_id, t0() + Duration::minutes(7))]);
+        assert_eq!(
+            token_plan(&st, Duration::minutes(5), &retry)[0].1,
+            t0() + Duration::minutes(7)
+        );
     }
 
     #[test]

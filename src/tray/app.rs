@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::dialogs::{self, ProfileChoice};
 use super::icons::Icons;
 use super::menu::{self, IconState, ItemId, MenuInputs};
-use super::notices::{self, Notice, Notices, ENTER_CODE_ACTION};
+use super::notices::{self, Notice, Notices, ENTER_CODE_ACTION, SIGN_IN_ACTION};
 use super::notifier::Notifier;
 use super::render::Rendered;
 use crate::engine::events::Event;
@@ -351,7 +351,7 @@ impl App {
                     Event::Refreshed { session, .. } | Event::Stopped { session, .. } => {
                         self.attention.remove(session);
                     }
-                    Event::StateSeen | Event::AgentFailed { .. } => {}
+                    Event::StateSeen | Event::AgentFailed { .. } | Event::SignInNeeded { .. } => {}
                 }
                 if let Event::AgentFailed { reason, .. } = &e {
                     tracing::error!("the rotation loop stopped: {reason}; restarting it");
@@ -414,7 +414,9 @@ impl App {
                 self.refresh();
             }
             UserEvent::NotificationAction(id, action) => {
-                if action == ENTER_CODE_ACTION || action == "default" {
+                if action == SIGN_IN_ACTION {
+                    self.sign_in(id);
+                } else if action == ENTER_CODE_ACTION || action == "default" {
                     self.renew(id);
                 }
             }
@@ -558,6 +560,27 @@ impl App {
                         &format!("renew '{}'", s.alias),
                         &e.to_string(),
                     )),
+                    ..Outcome::default()
+                },
+            }
+        });
+    }
+
+    /// Signs in to integration `id` in the browser, then syncs it.
+    fn sign_in(&mut self, id: Uuid) {
+        let engine = self.engine.clone();
+        let ui = self.opts().mfa;
+        self.spawn(None, async move {
+            let name = id.to_string();
+            match engine
+                .login(&name, ui, crate::sso::Flow::Pkce, &|_, _| {})
+                .await
+            {
+                Ok(_) | Err(EngineError::Provider(ProviderError::Cancelled { .. })) => {
+                    Outcome::default()
+                }
+                Err(e) => Outcome {
+                    notice: Some(notices::failed(None, "sign in", &e.to_string())),
                     ..Outcome::default()
                 },
             }

@@ -16,6 +16,8 @@ use crate::engine::events::Event;
 
 /// The action offered on "MFA code needed" notifications.
 pub const ENTER_CODE_ACTION: &str = "enter-code";
+/// The action offered on "sign in again" notifications of an integration.
+pub const SIGN_IN_ACTION: &str = "sign-in";
 
 /// One notification to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +82,20 @@ impl Notices {
     pub fn for_event(&mut self, event: &Event, now: DateTime<Utc>) -> Option<Notice> {
         match event {
             Event::Refreshed { .. } | Event::StateSeen => None,
+            Event::SignInNeeded {
+                integration,
+                alias,
+                reason,
+            } => Some(Notice {
+                slot: Some(*integration),
+                summary: format!("Sign in to '{alias}'"),
+                body: format!(
+                    "{reason}. Its sessions keep their credentials until they run out; sign in \
+                     to renew them."
+                ),
+                action: Some((SIGN_IN_ACTION.into(), "Sign in…".into())),
+                critical: true,
+            }),
             Event::AgentFailed { reason, retry_in } => Some(Notice {
                 slot: None,
                 summary: "credtray's rotation stopped".into(),
