@@ -312,12 +312,13 @@ fn login_with_the_device_code_polls_until_approved() {
     let w = World::new(Setup::default(), false);
     w.sso.set_pending_polls(2);
     w.add();
-    w.ct_with(
-        &["integration", "login", ALIAS, "--use-device-code"],
-        &w.noop,
-    )
-    .run()
-    .ok();
+    let out = w
+        .ct_with(
+            &["integration", "login", ALIAS, "--use-device-code"],
+            &w.noop,
+        )
+        .run()
+        .ok();
     let regs = w.sso.registrations();
     assert_eq!(regs.len(), 1);
     assert!(regs[0].grant_types.contains(&DEVICE_GRANT.to_string()));
@@ -338,10 +339,10 @@ fn login_with_the_device_code_polls_until_approved() {
     assert_eq!(polls[2].status, Some(200));
     let urls = w.browser_urls();
     assert_eq!(urls.len(), 1, "{urls:?}");
-    assert!(
-        urls[0].contains("user_code") || urls[0].contains("device"),
-        "{urls:?}"
-    );
+    let code = urls[0]
+        .strip_prefix("https://device.sso.us-east-1.amazonaws.com/?user_code=")
+        .unwrap_or_else(|| panic!("not the verification URL: {urls:?}"));
+    assert!(out.stderr.contains(code), "the code is shown:\n{out}");
     assert_eq!(w.integration()["status"], "logged-in");
     assert_eq!(w.sessions().len(), 9);
 }
@@ -524,8 +525,14 @@ fn a_sync_refused_midway_renews_the_token_once_and_completes() {
     w.add_and_login();
     w.sso.set_accounts(30);
     let refreshes = w.grants().iter().filter(|g| *g == "refresh_token").count();
+    let before = w.sso.requests().len();
     w.sso.unauthorize_after(10);
     w.ct(&["integration", "sync", ALIAS]).run().ok();
+    let refused = w.sso.requests()[before..]
+        .iter()
+        .filter(|r| r.error.as_deref() == Some("UnauthorizedException"))
+        .count();
+    assert!(refused >= 1, "the portal refused the token mid-sync");
     assert_eq!(w.sessions().len(), 30);
     let after = w.grants().iter().filter(|g| *g == "refresh_token").count();
     assert_eq!(after, refreshes + 1, "{}", w.sso.describe());
@@ -634,4 +641,158 @@ fn remove_takes_the_sessions_and_keychain_items_with_it() {
     assert_eq!(keychain_accounts_of(&id), Vec::<String>::new());
     assert_eq!(keychain_accounts_of(&sid), Vec::<String>::new());
     assert!(!w.sb.credentials_text().contains("aws_"), "{}", w.sb.dump());
+}
+
+#[test]
+fn a_cancelled_sign_in_stores_no_token() {
+    let w = World::new(Setup::default(), false);
+    let id = w.add();
+    let mut cmd = w.sb.credtray_command();
+    cmd.args(["integration", "login", ALIAS])
+        .env("BROWSER", &w.noop)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in w.sso.endpoint_env() {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn().unwrap();
+    assert!(
+        wait_until(Duration::from_secs(30), || !w.browser_urls().is_empty()),
+        "the browser was never opened"
+    );
+    // The listener waits; Ctrl-C.
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert_eq!(token_item(&id, "sso-access-token"), None);
+    assert_eq!(token_item(&id, "sso-refresh-token"), None);
+    assert_eq!(w.integration()["status"], "logged-out");
+    assert!(w.sessions().is_empty());
+    assert_eq!(w.sso.count("/token"), 0, "no CreateToken after a cancel");
+}
+
+#[test]
+fn a_denied_sign_in_says_so_and_stores_nothing() {
+    let w = World::new(Setup::default(), false);
+    let id = w.add();
+    w.sso
+        .set_authorize_outcome(sso_fake::AuthorizeOutcome::Deny);
+    let err = w.ct(&["integration", "login", ALIAS]).run().fails();
+    assert!(
+        err.contains("corp") && err.contains("access_denied"),
+        "{err}"
+    );
+    assert_eq!(token_item(&id, "sso-access-token"), None);
+    assert_eq!(w.integration()["status"], "logged-out");
+    assert_eq!(w.sso.count("/token"), 0);
+}
+
+#[test]
+fn an_unreachable_endpoint_is_named() {
+    let w = World::new(Setup::default(), false);
+    let id = w.add();
+    let closed = format!("http://127.0.0.1:{}", free_port());
+    let err = w
+        .ct(&["integration", "login", ALIAS])
+        .env("AWS_ENDPOINT_URL_SSO_OIDC", &closed)
+        .run()
+        .fails();
+    assert!(
+        err.contains("corp") && err.contains("AWS_ENDPOINT_URL_SSO_OIDC"),
+        "{err}"
+    );
+    assert_eq!(token_item(&id, "sso-access-token"), None);
+    assert_eq!(w.integration()["status"], "logged-out");
+}
+
+#[test]
+fn an_sso_session_changes_only_profile_and_region() {
+    let w = World::new(
+        Setup {
+            accounts: 1,
+            roles: vec!["Admin".into()],
+            ..Setup::default()
+        },
+        false,
+    );
+    w.add_and_login();
+    let alias = sso_alias(1, "Admin");
+    let err =
+        w.sb.credtray(&["session", "edit", &alias, "--alias", "mine"])
+            .run()
+            .fails();
+    assert!(err.contains("alias"), "{err}");
+    w.sb.session(&alias);
+}
+
+#[test]
+fn a_device_sign_in_is_renewed_with_the_device_code() {
+    let w = World::new(
+        Setup {
+            accounts: 1,
+            roles: vec!["Admin".into()],
+            ..Setup::default()
+        },
+        false,
+    );
+    w.add();
+    w.ct_with(
+        &["integration", "login", ALIAS, "--use-device-code"],
+        &w.noop,
+    )
+    .run()
+    .ok();
+    // The refresh is refused and the token runs out: the next start signs in again, the way
+    // the user chose (a headless machine has no browser for a redirect to come back to).
+    w.sso.refuse_refresh(true);
+    w.sso.expire_access_tokens();
+    let state = w.sb.config_dir.join("state.json");
+    let mut st: Value = serde_json::from_str(&w.state_json()).unwrap();
+    for i in st["integrations"].as_array_mut().unwrap() {
+        i["sign_in"]["expires_at"] = Value::String("2000-01-01T00:00:00Z".into());
+    }
+    std::fs::write(&state, serde_json::to_vec_pretty(&st).unwrap()).unwrap();
+    let id = w.integration()["id"].as_str().unwrap().to_string();
+    let access = token_item(&id, "sso-access-token").unwrap();
+    let mut access: Value = serde_json::from_str(&access).unwrap();
+    access["expires_at"] = Value::String("2000-01-01T00:00:00Z".into());
+    let mut put = Command::new("secret-tool")
+        .args([
+            "store",
+            "--label",
+            "credtray test",
+            "service",
+            "credtray",
+            "username",
+            &format!("integration/{id}/sso-access-token"),
+        ])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    put.stdin
+        .take()
+        .unwrap()
+        .write_all(access.to_string().as_bytes())
+        .unwrap();
+    assert!(put.wait().unwrap().success());
+    let devices = w.sso.count("/device_authorization");
+    let out = w
+        .ct_with(&["session", "start", &sso_alias(1, "Admin")], &w.noop)
+        .timeout(Duration::from_secs(60))
+        .run();
+    assert_eq!(
+        w.sso.count("/device_authorization"),
+        devices + 1,
+        "{out}\n{}",
+        w.sso.describe()
+    );
+    out.ok();
 }

@@ -241,6 +241,17 @@ impl Engine {
             Err(OidcFailure::Refused(why)) => {
                 tracing::warn!(integration = %integration.alias, "the refresh token was refused ({why})");
                 self.secrets.delete(owner, SecretItem::SsoRefreshToken)?;
+                // The access token cannot be renewed any more: the status turns `expired`
+                // when it runs out (not `logged-in` for ever).
+                self.store.update(|st| {
+                    if let Some(s) = st
+                        .integration_mut(integration.id)
+                        .and_then(|i| i.sign_in.as_mut())
+                    {
+                        s.refreshable = false;
+                    }
+                    Ok::<_, EngineError>(())
+                })?;
                 Ok(None)
             }
             Err(OidcFailure::Failed(why)) => Err(sso_err(&integration.alias, "CreateToken", why)),
@@ -286,7 +297,12 @@ impl Engine {
             }
             .into());
         }
-        Ok(self.sign_in(&integration, ui, Flow::Pkce).await?.token)
+        // Sign in again the way the user last did: a device-code user is likely on a
+        // machine with no browser for the redirect to come back to.
+        let flow = self
+            .read_json::<Registration>(id, SecretItem::SsoClient)?
+            .map_or(Flow::Pkce, |r| r.flow);
+        Ok(self.sign_in(&integration, ui, flow).await?.token)
     }
 
     /// Renews integration `id`'s access token now (the scheduler's job, before it expires).
