@@ -647,28 +647,7 @@ fn remove_takes_the_sessions_and_keychain_items_with_it() {
 fn a_cancelled_sign_in_stores_no_token() {
     let w = World::new(Setup::default(), false);
     let id = w.add();
-    let mut cmd = w.sb.credtray_command();
-    cmd.args(["integration", "login", ALIAS])
-        .env("BROWSER", &w.noop)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in w.sso.endpoint_env() {
-        cmd.env(k, v);
-    }
-    let child = cmd.spawn().unwrap();
-    assert!(
-        wait_until(Duration::from_secs(30), || !w.browser_urls().is_empty()),
-        "the browser was never opened"
-    );
-    // The listener waits; Ctrl-C.
-    let pid = child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-INT", &pid])
-        .status()
-        .unwrap()
-        .success());
-    let out = child.wait_with_output().unwrap();
+    let out = w.cancelled(&["integration", "login", ALIAS], 1);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{stderr}");
     assert_eq!(token_item(&id, "sso-access-token"), None);
@@ -753,36 +732,7 @@ fn a_device_sign_in_is_renewed_with_the_device_code() {
     // the user chose (a headless machine has no browser for a redirect to come back to).
     w.sso.refuse_refresh(true);
     w.sso.expire_access_tokens();
-    let state = w.sb.config_dir.join("state.json");
-    let mut st: Value = serde_json::from_str(&w.state_json()).unwrap();
-    for i in st["integrations"].as_array_mut().unwrap() {
-        i["sign_in"]["expires_at"] = Value::String("2000-01-01T00:00:00Z".into());
-    }
-    std::fs::write(&state, serde_json::to_vec_pretty(&st).unwrap()).unwrap();
-    let id = w.integration()["id"].as_str().unwrap().to_string();
-    let access = token_item(&id, "sso-access-token").unwrap();
-    let mut access: Value = serde_json::from_str(&access).unwrap();
-    access["expires_at"] = Value::String("2000-01-01T00:00:00Z".into());
-    let mut put = Command::new("secret-tool")
-        .args([
-            "store",
-            "--label",
-            "credtray test",
-            "service",
-            "credtray",
-            "username",
-            &format!("integration/{id}/sso-access-token"),
-        ])
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write as _;
-    put.stdin
-        .take()
-        .unwrap()
-        .write_all(access.to_string().as_bytes())
-        .unwrap();
-    assert!(put.wait().unwrap().success());
+    w.expire_stored_token();
     let devices = w.sso.count("/device_authorization");
     let out = w
         .ct_with(&["session", "start", &sso_alias(1, "Admin")], &w.noop)
@@ -795,4 +745,87 @@ fn a_device_sign_in_is_renewed_with_the_device_code() {
         w.sso.describe()
     );
     out.ok();
+}
+
+impl World {
+    /// Time passes: the stored access token (keychain) and the state's sign-in expired in
+    /// 2000.
+    fn expire_stored_token(&self) {
+        let state = self.sb.config_dir.join("state.json");
+        let mut st: Value = serde_json::from_str(&self.state_json()).unwrap();
+        for i in st["integrations"].as_array_mut().unwrap() {
+            i["sign_in"]["expires_at"] = Value::String("2000-01-01T00:00:00Z".into());
+        }
+        std::fs::write(&state, serde_json::to_vec_pretty(&st).unwrap()).unwrap();
+        let id = self.integration()["id"].as_str().unwrap().to_string();
+        let access = token_item(&id, "sso-access-token").unwrap();
+        let mut access: Value = serde_json::from_str(&access).unwrap();
+        access["expires_at"] = Value::String("2000-01-01T00:00:00Z".into());
+        let mut put = Command::new("secret-tool")
+            .args([
+                "store",
+                "--label",
+                "credtray test",
+                "service",
+                "credtray",
+                "username",
+                &format!("integration/{id}/sso-access-token"),
+            ])
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write as _;
+        put.stdin
+            .take()
+            .unwrap()
+            .write_all(access.to_string().as_bytes())
+            .unwrap();
+        assert!(put.wait().unwrap().success());
+    }
+
+    /// Runs `credtray ARGS` (the browser that only records), waits until the browser was
+    /// opened for the Nth time, then Ctrl-C.
+    fn cancelled(&self, args: &[&str], nth: usize) -> std::process::Output {
+        let mut cmd = self.sb.credtray_command();
+        cmd.args(args)
+            .env("BROWSER", &self.noop)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in self.sso.endpoint_env() {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().unwrap();
+        assert!(
+            wait_until(Duration::from_secs(30), || self.browser_urls().len() >= nth),
+            "the browser was never opened"
+        );
+        let pid = child.id().to_string();
+        assert!(Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success());
+        child.wait_with_output().unwrap()
+    }
+}
+
+#[test]
+fn a_refused_refresh_with_the_sign_in_cancelled_leaves_the_integration_expired() {
+    let w = World::new(
+        Setup {
+            accounts: 1,
+            roles: vec!["Admin".into()],
+            ..Setup::default()
+        },
+        false,
+    );
+    let id = w.add_and_login();
+    w.sso.refuse_refresh(true);
+    w.expire_stored_token();
+    let out = w.cancelled(&["session", "start", &sso_alias(1, "Admin")], 2);
+    assert!(!out.status.success());
+    assert_eq!(token_item(&id, "sso-refresh-token"), None);
+    let i = w.integration();
+    assert_eq!(i["status"], "expired", "{i:#}");
 }
