@@ -829,3 +829,48 @@ fn a_refused_refresh_with_the_sign_in_cancelled_leaves_the_integration_expired()
     let i = w.integration();
     assert_eq!(i["status"], "expired", "{i:#}");
 }
+
+#[test]
+fn two_starts_refreshing_at_once_share_one_sign_in() {
+    let w = World::new(
+        Setup {
+            accounts: 2,
+            roles: vec!["Admin".into()],
+            token_lifetime: Duration::from_secs(10),
+            ..Setup::default()
+        },
+        false,
+    );
+    w.add_and_login();
+    w.sso.set_latency(Duration::from_millis(300));
+    // Both processes find the token near its end and refresh it; the portal rotates refresh
+    // tokens, so the loser of the race presents one that was just used.
+    let spawn = |alias: String| {
+        let mut cmd = w.sb.credtray_command();
+        cmd.args(["session", "start", &alias])
+            .env("BROWSER", &w.follow)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in w.sso.endpoint_env() {
+            cmd.env(k, v);
+        }
+        cmd.spawn().unwrap()
+    };
+    let a = spawn(sso_alias(1, "Admin"));
+    let b = spawn(sso_alias(2, "Admin"));
+    for c in [a, b] {
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(
+        w.browser_urls().len(),
+        1,
+        "a refresh race must not end in a new browser sign-in:\n{}",
+        w.sso.describe()
+    );
+}

@@ -239,6 +239,12 @@ impl Engine {
                 Ok(Some(tokens.access))
             }
             Err(OidcFailure::Refused(why)) => {
+                // Another credtray process (the agent, another command) may have used the
+                // same refresh token a moment ago: the portal rotates them, so ours is spent
+                // but theirs is in the keychain, with the access token it brought.
+                if let Some(renewed) = self.renewed_elsewhere(integration.id, &refresh).await? {
+                    return Ok(renewed);
+                }
                 tracing::warn!(integration = %integration.alias, "the refresh token was refused ({why})");
                 self.secrets.delete(owner, SecretItem::SsoRefreshToken)?;
                 // The access token cannot be renewed any more: the status turns `expired`
@@ -256,6 +262,31 @@ impl Engine {
             }
             Err(OidcFailure::Failed(why)) => Err(sso_err(&integration.alias, "CreateToken", why)),
         }
+    }
+
+    /// After our refresh token was refused: whether another process has stored a new one
+    /// meanwhile (looked at now and once more a second later, the time its keychain write
+    /// may take). `Some(Some(token))`: use its access token; `Some(None)`: its access token
+    /// is already expired, sign in again but keep its refresh token; `None`: no one did.
+    async fn renewed_elsewhere(
+        &self,
+        id: Uuid,
+        presented: &str,
+    ) -> Result<Option<Option<AccessToken>>, EngineError> {
+        for pause in [0, 1000] {
+            tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+            let stored = self
+                .secrets
+                .get(Owner::Integration(id), SecretItem::SsoRefreshToken)?;
+            if stored.is_some_and(|r| r != presented) {
+                let access = self
+                    .read_json::<AccessToken>(id, SecretItem::SsoAccessToken)?
+                    .filter(|t| t.expires_at > Utc::now());
+                tracing::info!("another credtray process renewed the access token; using it");
+                return Ok(Some(access));
+            }
+        }
+        Ok(None)
     }
 
     /// Marks the integration's sign-in as expired (it needs the user).
