@@ -405,6 +405,10 @@ fn a_chained_role_below_an_sso_session_assumes_its_role() {
         "the parent's credentials were fetched"
     );
     w.sb.assert_caller("chained", &assumed_role_arn("from-sso", "credtray"));
+    // Signing out stops what that sign-in gave, the chained role included.
+    w.ct(&["integration", "logout", ALIAS]).run().ok();
+    assert!(!w.sb.is_active("below-sso"));
+    assert_eq!(ini_section(&w.sb.credentials_text(), "chained"), None);
 }
 
 impl World {

@@ -449,7 +449,14 @@ impl Engine {
         self.secrets.delete(owner, SecretItem::SsoAccessToken)?;
         self.secrets.delete(owner, SecretItem::SsoRefreshToken)?;
         self.locked(|state, cx| {
-            let ids: Vec<Uuid> = state.sessions_of(id).map(|s| s.id).collect();
+            // The chained sessions below them too: their credentials came from this sign-in.
+            let mut ids: Vec<Uuid> = Vec::new();
+            for s in state.sessions_of(id) {
+                ids.push(s.id);
+                ids.extend(state.descendants(s.id));
+            }
+            ids.sort();
+            ids.dedup();
             let stopped = Self::stop_many(state, cx, &ids)?;
             if let Some(i) = state.integration_mut(id) {
                 i.sign_in = None;
