@@ -239,12 +239,54 @@ impl Engine {
                 Ok(Some(tokens.access))
             }
             Err(OidcFailure::Refused(why)) => {
+                // Another credtray process (the agent, another command) may have used the
+                // same refresh token a moment ago: the portal rotates them, so ours is spent
+                // but theirs is in the keychain, with the access token it brought.
+                if let Some(renewed) = self.renewed_elsewhere(integration.id, &refresh).await? {
+                    return Ok(renewed);
+                }
                 tracing::warn!(integration = %integration.alias, "the refresh token was refused ({why})");
                 self.secrets.delete(owner, SecretItem::SsoRefreshToken)?;
+                // The access token cannot be renewed any more: the status turns `expired`
+                // when it runs out (not `logged-in` for ever).
+                self.store.update(|st| {
+                    if let Some(s) = st
+                        .integration_mut(integration.id)
+                        .and_then(|i| i.sign_in.as_mut())
+                    {
+                        s.refreshable = false;
+                    }
+                    Ok::<_, EngineError>(())
+                })?;
                 Ok(None)
             }
             Err(OidcFailure::Failed(why)) => Err(sso_err(&integration.alias, "CreateToken", why)),
         }
+    }
+
+    /// After our refresh token was refused: whether another process has stored a new one
+    /// meanwhile (looked at now and once more a second later, the time its keychain write
+    /// may take). `Some(Some(token))`: use its access token; `Some(None)`: its access token
+    /// is already expired, sign in again but keep its refresh token; `None`: no one did.
+    async fn renewed_elsewhere(
+        &self,
+        id: Uuid,
+        presented: &str,
+    ) -> Result<Option<Option<AccessToken>>, EngineError> {
+        for pause in [0, 1000] {
+            tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+            let stored = self
+                .secrets
+                .get(Owner::Integration(id), SecretItem::SsoRefreshToken)?;
+            if stored.is_some_and(|r| r != presented) {
+                let access = self
+                    .read_json::<AccessToken>(id, SecretItem::SsoAccessToken)?
+                    .filter(|t| t.expires_at > Utc::now());
+                tracing::info!("another credtray process renewed the access token; using it");
+                return Ok(Some(access));
+            }
+        }
+        Ok(None)
     }
 
     /// Marks the integration's sign-in as expired (it needs the user).
@@ -286,7 +328,12 @@ impl Engine {
             }
             .into());
         }
-        Ok(self.sign_in(&integration, ui, Flow::Pkce).await?.token)
+        // Sign in again the way the user last did: a device-code user is likely on a
+        // machine with no browser for the redirect to come back to.
+        let flow = self
+            .read_json::<Registration>(id, SecretItem::SsoClient)?
+            .map_or(Flow::Pkce, |r| r.flow);
+        Ok(self.sign_in(&integration, ui, flow).await?.token)
     }
 
     /// Renews integration `id`'s access token now (the scheduler's job, before it expires).
@@ -402,7 +449,14 @@ impl Engine {
         self.secrets.delete(owner, SecretItem::SsoAccessToken)?;
         self.secrets.delete(owner, SecretItem::SsoRefreshToken)?;
         self.locked(|state, cx| {
-            let ids: Vec<Uuid> = state.sessions_of(id).map(|s| s.id).collect();
+            // The chained sessions below them too: their credentials came from this sign-in.
+            let mut ids: Vec<Uuid> = Vec::new();
+            for s in state.sessions_of(id) {
+                ids.push(s.id);
+                ids.extend(state.descendants(s.id));
+            }
+            ids.sort();
+            ids.dedup();
             let stopped = Self::stop_many(state, cx, &ids)?;
             if let Some(i) = state.integration_mut(id) {
                 i.sign_in = None;

@@ -135,7 +135,12 @@ fn tokens_from(
     out: &aws_sdk_ssooidc::operation::create_token::CreateTokenOutput,
 ) -> Option<Tokens> {
     let token = out.access_token()?.to_string();
-    let secs = i64::from(out.expires_in().max(60));
+    // As the service says (a missing or zero lifetime counts as a minute): a longer one
+    // would have the portal refuse a token credtray still thinks good.
+    let secs = match out.expires_in() {
+        n if n > 0 => i64::from(n),
+        _ => 60,
+    };
     Some(Tokens {
         access: AccessToken {
             token,
