@@ -977,10 +977,9 @@ pub fn sign_in_wait(req: SignInWaitRequest, cancel: Box<dyn FnOnce()>) -> Waitin
     let url = label(&req.url);
     url.set_selectable(true);
     url.set_can_focus(false);
+    // The whole URL, wrapped anywhere, so that all of it can be selected and copied.
     url.set_line_wrap_mode(pango::WrapMode::Char);
-    url.set_lines(4);
-    url.set_ellipsize(pango::EllipsizeMode::End);
-    url.set_tooltip_text(Some(&req.url));
+    url.set_max_width_chars(70);
     shell.body.add(&url);
 
     let waiting = Waiting {
