@@ -1551,7 +1551,7 @@ fn top(menu: &Value) -> Vec<String> {
 }
 
 #[test]
-fn an_integration_signs_in_syncs_and_starts_from_the_menu() {
+fn an_integration_signs_in_syncs_starts_signs_out_and_is_removed_from_the_menu() {
     let _desktop = desktop();
     let moto = Moto::start();
     let sb = Sandbox::new(&moto);
@@ -1672,6 +1672,50 @@ fn an_integration_signs_in_syncs_and_starts_from_the_menu() {
     assert_eq!(section(&sb.config_text(), "default")["region"], "eu-west-1");
     assert!(node(&menu, &["corp · logged-in"]).is_some());
     screenshot("tray-sso-signed-in");
+
+    // Sync now: a new account's roles appear; the active session stays active.
+    sso.set_accounts(4);
+    tray.click(&["corp · logged-in", "Sync now"]);
+    let added = "acct-0004 / Billing · aws-sso · eu-west-1";
+    tray.wait_menu("the new account's sessions", Duration::from_secs(30), |m| {
+        node(m, &["● default", added]).is_some() && node(m, &["corp · logged-in"]).is_some()
+    });
+    assert_eq!(integration(&sb)["sessions"], 12);
+    assert!(sb.is_active("acct-0001 / Admin"));
+
+    // Sign out: the session stops, its credentials leave the file, the tokens the keychain.
+    tray.click(&["corp · logged-in", "Sign out"]);
+    tray.wait_menu(
+        "'corp · logged-out' after Sign out",
+        Duration::from_secs(30),
+        |m| {
+            node(m, &["corp · logged-out", "Sign in…"]).is_some()
+                && checked(m, &["default", session]) == Some(false)
+        },
+    );
+    sb.assert_no_credentials("default");
+    let tokens: Vec<String> = keychain_accounts()
+        .into_iter()
+        .filter(|a| a.starts_with(&format!("integration/{id}/sso-")) && !a.ends_with("/sso-client"))
+        .collect();
+    assert!(tokens.is_empty(), "tokens left after Sign out: {tokens:?}");
+
+    // Remove…: confirmed in a dialog that names the count; the sessions go with it.
+    tray.click(&["corp · logged-out", "Remove…"]);
+    let confirm = wait_window("remove integration 'corp'", Duration::from_secs(10));
+    screenshot("tray-sso-remove-confirm");
+    key(&confirm, "Return");
+    let menu = tray.wait_menu("no integration any more", Duration::from_secs(30), |m| {
+        node(m, &["Integrations"]).is_none()
+            && labels(node(m, &["default"]).unwrap()) == ["No sessions"]
+    });
+    assert!(top(&menu).contains(&"Add integration…".to_string()));
+    let list = sb
+        .credtray(&["integration", "list", "--json"])
+        .run()
+        .ok()
+        .json();
+    assert_eq!(list, serde_json::json!([]));
     tray.quit();
 }
 
