@@ -81,6 +81,7 @@ fn bench(c: &mut Criterion) {
                 now,
                 attention: &attention,
                 start_at_login: true,
+                activity: &Default::default(),
             }))
         })
     });

@@ -2,8 +2,12 @@
 //! tests in `tests/dialogs.rs`:
 //!
 //! ```text
-//! cargo run --example dialogs -- mfa|text|choice|confirm|iam-user|chained-role|profiles
+//! cargo run --example dialogs -- mfa|text|choice|confirm|iam-user|chained-role|profiles|integration|sign-in-wait
 //! ```
+//!
+//! `sign-in-wait` shows the window of a sign-in waiting for the browser (device mode, with
+//! a code); it answers `"cancelled"` when the user cancels, or, when the process gets
+//! SIGUSR1 (the sign-in is over), takes the window down and answers `"closed"`.
 //!
 //! When the dialog answers, prints one line of JSON on standard output (`{"answer":null}`
 //! when cancelled) and exits 0. The IAM user form's secret access key is never printed: its
@@ -24,14 +28,16 @@ fn main() {
 #[cfg(target_os = "linux")]
 mod linux {
     use credtray::model::profile::validate_profile_name;
+    use credtray::model::{Integration, State};
     use credtray::tray::dialogs::{
-        self, ChainedRoleRequest, ChoiceRequest, ConfirmRequest, IamUserRequest, MfaRequest,
-        ProfileChoice, ProfilesRequest, TextRequest,
+        self, ChainedRoleRequest, ChoiceRequest, ConfirmRequest, IamUserRequest,
+        IntegrationRequest, MfaRequest, ProfileChoice, ProfilesRequest, SignInWaitRequest,
+        TextRequest,
     };
     use serde_json::{json, Value};
     use uuid::Uuid;
 
-    const USAGE: &str = "usage: dialogs mfa|text|choice|confirm|iam-user|chained-role|profiles";
+    const USAGE: &str = "usage: dialogs mfa|text|choice|confirm|iam-user|chained-role|profiles|integration|sign-in-wait";
 
     /// The demo's profiles.
     fn profiles() -> Vec<String> {
@@ -84,7 +90,9 @@ mod linux {
 
     pub fn main() {
         let which = std::env::args().nth(1).unwrap_or_default();
-        const WHICH: [&str; 7] = [
+        const WHICH: [&str; 9] = [
+            "integration",
+            "sign-in-wait",
             "mfa",
             "text",
             "choice",
@@ -264,6 +272,67 @@ mod linux {
                     })
                 }),
             ),
+            "integration" => {
+                // The model's own checks, with an integration 'corp' already there.
+                let mut taken = State::new();
+                taken
+                    .add_integration(Integration {
+                        id: Uuid::from_u128(1),
+                        alias: "corp".into(),
+                        start_url: "https://d-1.awsapps.com/start".into(),
+                        region: "eu-west-1".into(),
+                        sign_in: None,
+                        synced_at: None,
+                    })
+                    .expect("the demo's integration");
+                dialogs::add_integration(
+                    IntegrationRequest {
+                        regions: regions(),
+                        region: "us-east-1".into(),
+                        validate: Box::new(move |form| {
+                            let mut st = taken.clone();
+                            st.add_integration(Integration {
+                                id: Uuid::from_u128(2),
+                                alias: form.alias.clone(),
+                                start_url: form.start_url.clone(),
+                                region: form.region.clone(),
+                                sign_in: None,
+                                synced_at: None,
+                            })
+                            .map_err(|e| e.to_string())
+                        }),
+                    },
+                    Box::new(|form| {
+                        answer(match form {
+                            None => Value::Null,
+                            Some(form) => json!({
+                                "alias": form.alias,
+                                "start_url": form.start_url,
+                                "region": form.region,
+                            }),
+                        })
+                    }),
+                )
+            }
+            "sign-in-wait" => {
+                let waiting = dialogs::sign_in_wait(
+                    SignInWaitRequest {
+                        alias: "corp".into(),
+                        url: "https://device.sso.eu-west-1.amazonaws.com/?user_code=WDJB-MJHT"
+                            .into(),
+                        code: Some("WDJB-MJHT".into()),
+                    },
+                    Box::new(|| answer(json!("cancelled"))),
+                );
+                let waiting = std::cell::RefCell::new(Some(waiting));
+                gtk::glib::unix_signal_add_local(libc::SIGUSR1, move || {
+                    if let Some(w) = waiting.borrow_mut().take() {
+                        w.close();
+                        answer(json!("closed"));
+                    }
+                    gtk::glib::ControlFlow::Break
+                });
+            }
             _ => {
                 eprintln!("{USAGE}");
                 std::process::exit(2);

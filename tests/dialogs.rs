@@ -432,3 +432,66 @@ fn profiles_escape_closes() {
     dialog.key(&["Escape"]);
     assert_eq!(dialog.exit().answer(), Value::Null);
 }
+
+#[test]
+fn integration_form_checks_with_the_model_and_answers_every_field() {
+    let mut dialog = Dialog::open("integration", "add integration");
+    dialog.type_text("lab");
+    dialog.key(&["Tab"]);
+    // Not https: the model refuses it, so Enter does nothing.
+    dialog.type_text("http://d-2.awsapps.com/start");
+    dialog.enter_is_ignored();
+    dialog.key(&["ctrl+a"]);
+    dialog.type_text("https://d-2.awsapps.com/start");
+    dialog.key(&["Tab"]);
+    dialog.type_text("eu-west-1");
+    dialog.screenshot();
+    dialog.key(&["Return"]);
+    assert_eq!(
+        dialog.exit().answer(),
+        json!({
+            "alias": "lab",
+            "start_url": "https://d-2.awsapps.com/start",
+            "region": "eu-west-1",
+        })
+    );
+}
+
+#[test]
+fn integration_form_refuses_a_taken_alias() {
+    let mut dialog = Dialog::open("integration", "add integration");
+    dialog.type_text("corp");
+    dialog.key(&["Tab"]);
+    dialog.type_text("https://d-2.awsapps.com/start");
+    dialog.enter_is_ignored();
+    dialog.key(&["Escape"]);
+    assert_eq!(dialog.exit().answer(), Value::Null);
+}
+
+#[test]
+fn sign_in_wait_cancel_has_the_focus_and_cancels() {
+    let dialog = Dialog::open("sign-in-wait", "sign-in");
+    dialog.screenshot();
+    dialog.key(&["Return"]);
+    assert_eq!(dialog.exit().answer(), json!("cancelled"));
+}
+
+#[test]
+fn sign_in_wait_escape_cancels() {
+    let dialog = Dialog::open("sign-in-wait", "sign-in");
+    dialog.key(&["Escape"]);
+    assert_eq!(dialog.exit().answer(), json!("cancelled"));
+}
+
+#[test]
+fn sign_in_wait_closed_by_the_program_does_not_cancel() {
+    let dialog = Dialog::open("sign-in-wait", "sign-in");
+    let pid = dialog.child.id().to_string();
+    let sent = Command::new("kill")
+        .args(["-USR1", &pid])
+        .status()
+        .expect("run kill");
+    assert!(sent.success());
+    // One line, "closed": the cancel callback did not run on close.
+    assert_eq!(dialog.exit().answer(), json!("closed"));
+}

@@ -14,6 +14,8 @@
 mod common;
 #[path = "faults/mod.rs"]
 mod faults;
+#[path = "sso_fake/mod.rs"]
+mod sso_fake;
 
 use common::x11;
 use faults::FakeSts;
@@ -132,10 +134,18 @@ struct Tray {
 impl Tray {
     /// Starts the tray and waits for its menu on the bus.
     fn start(sb: &Sandbox) -> Tray {
+        Tray::start_with(sb, &[])
+    }
+
+    /// Starts the tray with more environment and waits for its menu on the bus.
+    fn start_with(sb: &Sandbox, env: &[(&str, String)]) -> Tray {
         let n = TRAY_N.fetch_add(1, Ordering::SeqCst);
         let log = sb.root().join(format!("tray-{n}.log"));
         let file = fs::File::create(&log).expect("tray log");
         let mut command = sb.credtray_command();
+        for (k, v) in env {
+            command.env(k, v);
+        }
         let child = command
             .env("DISPLAY", std::env::var_os("DISPLAY").unwrap_or_default())
             .env("NO_AT_BRIDGE", "1")
@@ -381,6 +391,7 @@ fn the_menu_groups_sessions_by_profile_and_clicks_start_and_stop_them() {
             "—",
             "Add IAM user session…",
             "Add chained role…",
+            "Add integration…",
             "Named profiles…",
             "—",
             "Start at login",
@@ -1457,6 +1468,300 @@ fn aliases_and_profiles_with_mnemonic_characters_show_as_typed_in_the_menu() {
     assert_eq!(
         node(&menu, &["r&d_x", "a_b & c · iam-user · eu-west-1"]).unwrap()["raw_label"],
         "a__b & c · iam-user · eu-west-1"
+    );
+    tray.quit();
+}
+
+// ---------------------------------------------------------------------------------------------
+// IAM Identity Center
+
+/// The waiting window's title (src/tray/dialogs/mod.rs, `titles::SIGN_IN`).
+const SIGN_IN_TITLE: &str = "credtray: sign-in";
+
+/// A "browser" for `BROWSER`: a script that, once `go` exists (the test has seen the
+/// waiting window), GETs the authorize URL from the fake and follows its 302 to credtray's
+/// loopback callback, as a browser would; with `go` = `None`, one that opens nothing.
+fn browser(sb: &Sandbox, go: Option<&Path>) -> PathBuf {
+    let path = sb.root().join(if go.is_some() {
+        "browser.sh"
+    } else {
+        "no-browser.sh"
+    });
+    let body = match go {
+        Some(go) => format!(
+            "#!/bin/sh\n\
+             # Waits for the test to say go, then follows the authorize redirect.\n\
+             while [ ! -e '{}' ]; do sleep 0.05; done\n\
+             exec curl --silent --show-error --location --max-time 30 --output /dev/null \"$1\"\n",
+            go.display()
+        ),
+        None => "#!/bin/sh\n# Opens nothing: the user never signs in.\nexit 0\n".to_string(),
+    };
+    fs::write(&path, body).expect("write the browser script");
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).expect("chmod the script");
+    path
+}
+
+/// Adds integration `corp` through the CLI; returns its id.
+fn add_corp(sb: &Sandbox) -> String {
+    sb.credtray(&[
+        "integration",
+        "add",
+        "--alias",
+        "corp",
+        "--start-url",
+        "https://d-1.awsapps.com/start",
+        "--region",
+        "eu-west-1",
+    ])
+    .run()
+    .ok();
+    integration(sb)["id"]
+        .as_str()
+        .expect("the integration's id")
+        .to_string()
+}
+
+/// `integration list --json`'s one entry.
+fn integration(sb: &Sandbox) -> Value {
+    let list = sb
+        .credtray(&["integration", "list", "--json"])
+        .run()
+        .ok()
+        .json();
+    list[0].clone()
+}
+
+/// The keys under `[section]` of an ini text.
+fn section(text: &str, name: &str) -> std::collections::BTreeMap<String, String> {
+    let header = format!("[{name}]");
+    text.lines()
+        .skip_while(|l| l.trim() != header)
+        .skip(1)
+        .take_while(|l| !l.trim_start().starts_with('['))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect()
+}
+
+/// The top-level labels of the menu.
+fn top(menu: &Value) -> Vec<String> {
+    labels(menu)
+}
+
+#[test]
+fn an_integration_signs_in_syncs_starts_signs_out_and_is_removed_from_the_menu() {
+    let _desktop = desktop();
+    let moto = Moto::start();
+    let sb = Sandbox::new(&moto);
+    let sso = sso_fake::FakeSso::start();
+    let id = add_corp(&sb);
+    let go = sb.root().join("browser-go");
+    let mut env: Vec<(&str, String)> = sso.endpoint_env().to_vec();
+    env.push(("BROWSER", browser(&sb, Some(&go)).display().to_string()));
+    let mut tray = Tray::start_with(&sb, &env);
+
+    let menu = tray.layout();
+    let t = top(&menu);
+    let at = t
+        .iter()
+        .position(|l| l == "Integrations")
+        .expect("the Integrations heading");
+    assert_eq!(t[at + 1], "corp · logged-out", "{t:?}");
+    assert_eq!(node(&menu, &["Integrations"]).unwrap()["enabled"], false);
+    assert_eq!(
+        labels(node(&menu, &["corp · logged-out"]).unwrap()),
+        ["Sign in…", "Sync now", "Remove…"]
+    );
+    assert!(t.contains(&"Add integration…".to_string()), "{t:?}");
+
+    // Sign in…: the waiting window shows the authorize URL while the "browser" waits.
+    tray.click(&["corp · logged-out", "Sign in…"]);
+    let window = wait_window(SIGN_IN_TITLE, Duration::from_secs(20));
+    tray.wait_menu("'corp · Signing in…'", Duration::from_secs(5), |m| {
+        node(m, &["corp · Signing in…"]).is_some()
+    });
+    let shot = screenshot("tray-sso-sign-in-waiting");
+    assert!(shot.is_file());
+    let log = tray.log();
+    assert!(log.contains("sign-in dialog shown"), "{log}");
+    assert_eq!(
+        sso.count("/token"),
+        0,
+        "no token before the browser comes back"
+    );
+    let _ = window;
+
+    // The browser follows the redirect: signed in, synced, the window gone by itself.
+    fs::write(&go, b"go").unwrap();
+    let session = "acct-0001 / Admin · aws-sso · eu-west-1";
+    let menu = tray.wait_menu(
+        "the synced sessions under 'default' and 'corp · logged-in'",
+        Duration::from_secs(60),
+        |m| node(m, &["default", session]).is_some() && node(m, &["corp · logged-in"]).is_some(),
+    );
+    let default = node(&menu, &["default"]).unwrap();
+    let checks: Vec<String> = default["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["toggle_type"] == "checkmark")
+        .map(|c| c["label"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(checks.len(), 9, "3 accounts × 3 roles: {checks:?}");
+    assert!(
+        checks.iter().all(|c| c.ends_with(" · aws-sso · eu-west-1")),
+        "{checks:?}"
+    );
+    assert_eq!(checked(&menu, &["default", session]), Some(false));
+    assert_eq!(
+        labels(node(&menu, &["corp · logged-in"]).unwrap()),
+        ["Sign out", "Sync now", "Remove…"]
+    );
+    assert!(
+        wait_until(Duration::from_secs(10), || window_gone(SIGN_IN_TITLE)),
+        "the waiting window did not close after the sign-in:\n{}",
+        tray.log()
+    );
+    tray.wait_log("the dialog closed", Duration::from_secs(5), |l| {
+        l.contains("sign-in dialog closed")
+    });
+    let info = integration(&sb);
+    assert_eq!(info["status"], "logged-in");
+    assert_eq!(info["sessions"], 9);
+    assert_eq!(info["id"], id.as_str());
+    let tokens: Vec<String> = keychain_accounts()
+        .into_iter()
+        .filter(|a| a.starts_with(&format!("integration/{id}/")))
+        .collect();
+    assert!(
+        tokens.contains(&format!("integration/{id}/sso-access-token")),
+        "{tokens:?}"
+    );
+
+    // A click starts a synced session with the credentials the portal issues.
+    tray.click(&["default", session]);
+    let menu = tray.wait_menu(
+        "the session checked under '● default'",
+        Duration::from_secs(30),
+        |m| checked(m, &["● default", session]) == Some(true),
+    );
+    let issued = sso.issued_credentials();
+    assert_eq!(issued.len(), 1, "{issued:?}");
+    let c = &issued[0];
+    assert_eq!(
+        (c.account_id.as_str(), c.role_name.as_str()),
+        (sso_fake::account_id(1).as_str(), "Admin")
+    );
+    let creds = section(&sb.credentials_text(), "default");
+    let expected: std::collections::BTreeMap<String, String> = [
+        ("aws_access_key_id", &c.access_key_id),
+        ("aws_secret_access_key", &c.secret_access_key),
+        ("aws_session_token", &c.session_token),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    assert_eq!(
+        creds,
+        expected,
+        "the credentials file:\n{}",
+        sb.credentials_text()
+    );
+    assert_eq!(section(&sb.config_text(), "default")["region"], "eu-west-1");
+    assert!(node(&menu, &["corp · logged-in"]).is_some());
+    screenshot("tray-sso-signed-in");
+
+    // Sync now: a new account's roles appear; the active session stays active.
+    sso.set_accounts(4);
+    tray.click(&["corp · logged-in", "Sync now"]);
+    let added = "acct-0004 / Billing · aws-sso · eu-west-1";
+    tray.wait_menu("the new account's sessions", Duration::from_secs(30), |m| {
+        node(m, &["● default", added]).is_some() && node(m, &["corp · logged-in"]).is_some()
+    });
+    assert_eq!(integration(&sb)["sessions"], 12);
+    assert!(sb.is_active("acct-0001 / Admin"));
+
+    // Sign out: the session stops, its credentials leave the file, the tokens the keychain.
+    tray.click(&["corp · logged-in", "Sign out"]);
+    tray.wait_menu(
+        "'corp · logged-out' after Sign out",
+        Duration::from_secs(30),
+        |m| {
+            node(m, &["corp · logged-out", "Sign in…"]).is_some()
+                && checked(m, &["default", session]) == Some(false)
+        },
+    );
+    sb.assert_no_credentials("default");
+    let tokens: Vec<String> = keychain_accounts()
+        .into_iter()
+        .filter(|a| a.starts_with(&format!("integration/{id}/sso-")) && !a.ends_with("/sso-client"))
+        .collect();
+    assert!(tokens.is_empty(), "tokens left after Sign out: {tokens:?}");
+
+    // Remove…: confirmed in a dialog that names the count; the sessions go with it.
+    tray.click(&["corp · logged-out", "Remove…"]);
+    let confirm = wait_window("remove integration 'corp'", Duration::from_secs(10));
+    screenshot("tray-sso-remove-confirm");
+    key(&confirm, "Return");
+    let menu = tray.wait_menu("no integration any more", Duration::from_secs(30), |m| {
+        node(m, &["Integrations"]).is_none()
+            && labels(node(m, &["default"]).unwrap()) == ["No sessions"]
+    });
+    assert!(top(&menu).contains(&"Add integration…".to_string()));
+    let list = sb
+        .credtray(&["integration", "list", "--json"])
+        .run()
+        .ok()
+        .json();
+    assert_eq!(list, serde_json::json!([]));
+    tray.quit();
+}
+
+#[test]
+fn cancel_in_the_waiting_window_cancels_the_sign_in_and_stores_nothing() {
+    let _desktop = desktop();
+    let moto = Moto::start();
+    let sb = Sandbox::new(&moto);
+    let sso = sso_fake::FakeSso::start();
+    let id = add_corp(&sb);
+    let mut env: Vec<(&str, String)> = sso.endpoint_env().to_vec();
+    env.push(("BROWSER", browser(&sb, None).display().to_string()));
+    let mut tray = Tray::start_with(&sb, &env);
+
+    tray.click(&["corp · logged-out", "Sign in…"]);
+    let window = wait_window(SIGN_IN_TITLE, Duration::from_secs(20));
+    screenshot("tray-sso-sign-in-cancel");
+    // The window's Cancel has the focus: Return presses it.
+    key(&window, "Return");
+    tray.wait_log("the sign-in cancelled", Duration::from_secs(15), |l| {
+        l.contains("sign-in cancelled")
+    });
+    assert!(
+        wait_until(Duration::from_secs(10), || window_gone(SIGN_IN_TITLE)),
+        "the waiting window stayed:\n{}",
+        tray.log()
+    );
+    tray.wait_menu("'corp · logged-out' again", Duration::from_secs(5), |m| {
+        node(m, &["corp · logged-out", "Sign in…"]).is_some_and(|n| n["enabled"] == true)
+    });
+    let stored: Vec<String> = keychain_accounts()
+        .into_iter()
+        .filter(|a| a.starts_with(&format!("integration/{id}/sso-")) && !a.ends_with("/sso-client"))
+        .collect();
+    assert!(
+        stored.is_empty(),
+        "tokens stored after a cancelled sign-in: {stored:?}"
+    );
+    assert_eq!(sso.count("/token"), 0, "no CreateToken after a cancel");
+    assert_eq!(integration(&sb)["status"], "logged-out");
+    assert_eq!(integration(&sb)["sessions"], 0);
+    // A cancel is the user's choice: no failure notified.
+    assert!(
+        sent_about(&tray.log(), "Could not").is_empty(),
+        "{}",
+        tray.log()
     );
     tray.quit();
 }

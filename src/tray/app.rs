@@ -3,7 +3,7 @@
 //! runtime and comes back as a [`UserEvent`] through the event loop's proxy, as do menu
 //! clicks, the agent's events, MFA questions and notification actions.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::dialogs::{self, ProfileChoice};
 use super::icons::Icons;
-use super::menu::{self, IconState, ItemId, MenuInputs};
+use super::menu::{self, Activity, IconState, ItemId, MenuInputs};
 use super::notices::{self, Notice, Notices, ENTER_CODE_ACTION, SIGN_IN_ACTION};
 use super::notifier::Notifier;
 use super::render::Rendered;
@@ -27,10 +27,11 @@ use crate::model::session::{
     ROLE_DURATION_RANGE, USER_DURATION_RANGE,
 };
 use crate::model::{
-    validate_profile_name, validate_region, ChainedRole, IamUser, Session, SessionKind, State,
-    DEFAULT_PROFILE, REGIONS,
+    validate_profile_name, validate_region, ChainedRole, IamUser, Integration, Session,
+    SessionKind, State, DEFAULT_PROFILE, REGIONS,
 };
 use crate::providers::{Interaction, ProviderError, SignInStep};
+use crate::sso::Flow;
 
 /// Everything that reaches the UI thread.
 pub enum UserEvent {
@@ -59,6 +60,17 @@ pub enum UserEvent {
     },
     /// The sign-in to this integration is over (done or cancelled): take down what shows it.
     SignInOver(String),
+    /// The user confirmed the removal of this integration.
+    RemoveIntegration(Uuid),
+    /// A sync of this integration has listed `done` of `total` accounts.
+    SyncProgress {
+        /// The integration.
+        integration: Uuid,
+        /// Accounts listed.
+        done: usize,
+        /// Accounts in all (0 while unknown).
+        total: usize,
+    },
     /// An action started from the menu has finished.
     Done(Outcome),
     /// A dialog run off the UI thread (macOS, Windows) was answered.
@@ -78,6 +90,8 @@ pub enum UserEvent {
 pub struct Outcome {
     /// The session it was about; no longer busy.
     pub session: Option<Uuid>,
+    /// The integration it was about; its sign-in, sync or removal is over.
+    pub integration: Option<Uuid>,
     /// Whether the session no longer needs the user.
     pub resolved: bool,
     /// Whether the session now needs the user.
@@ -177,8 +191,13 @@ pub struct App {
     quitting: bool,
     stopping_all: bool,
     agent_stop: Option<oneshot::Sender<()>>,
-    /// Sign-ins waiting for the user, by integration alias: dropping the sender cancels.
-    sign_ins: std::collections::BTreeMap<String, oneshot::Sender<()>>,
+    /// Sign-ins waiting for the user, by integration alias: their dialogs (which hold the
+    /// sender that cancels).
+    sign_ins: BTreeMap<String, dialogs::Waiting>,
+    /// Integrations with a sign-in, sync, sign-out or removal under way.
+    activity: BTreeMap<Uuid, Activity>,
+    /// The state the menu was last built from (progress relabels the menu without a read).
+    last_state: Option<State>,
     /// The exit code once quitting is done.
     pub exit_code: i32,
 }
@@ -212,7 +231,9 @@ impl App {
             quitting: false,
             stopping_all: false,
             agent_stop: Some(agent_stop),
-            sign_ins: std::collections::BTreeMap::new(),
+            sign_ins: BTreeMap::new(),
+            activity: BTreeMap::new(),
+            last_state: None,
             exit_code: 0,
         }
     }
@@ -285,6 +306,7 @@ impl App {
             now: Utc::now(),
             attention: &self.attention,
             start_at_login: self.start_at_login,
+            activity: &self.activity,
         });
         if state.is_none() {
             m.icon = IconState::Attention;
@@ -306,7 +328,22 @@ impl App {
         if let Some(s) = &state {
             self.attention.retain(|id| s.session(*id).is_some());
         }
+        self.show(state);
+    }
+
+    /// Rebuilds the menu from the state last read: what the UI has under way changed (a
+    /// sync's progress), not the state.
+    fn relabel(&mut self) {
+        let state = self.last_state.take();
+        if state.is_some() {
+            self.show(state);
+        }
+    }
+
+    /// Shows the menu for `state`, changing only what differs.
+    fn show(&mut self, state: Option<State>) {
         let model = self.model(state.as_ref());
+        self.last_state = state;
         let icon = model.icon;
         let tooltip = model.tooltip.clone();
         let Some(rendered) = self.rendered.as_mut() else {
@@ -343,6 +380,7 @@ impl App {
                     self.clicked(id);
                 }
             }
+            UserEvent::RemoveIntegration(id) => self.removing_integration(id),
             UserEvent::Engine(e) => {
                 match &e {
                     Event::NeedsUser { session, .. } | Event::RefreshFailed { session, .. } => {
@@ -391,6 +429,9 @@ impl App {
                 );
             }
             UserEvent::Done(o) => {
+                if let Some(id) = o.integration {
+                    self.activity.remove(&id);
+                }
                 if let Some(id) = o.session {
                     self.busy.remove(&id);
                     if o.resolved {
@@ -424,12 +465,23 @@ impl App {
                 alias,
                 step,
                 cancel,
-            } => {
-                self.notifier.show(notices::signing_in(&alias, &step));
-                self.sign_ins.insert(alias, cancel);
-            }
+            } => self.signing_in(alias, step, cancel),
             UserEvent::SignInOver(alias) => {
-                self.sign_ins.remove(&alias);
+                if let Some(w) = self.sign_ins.remove(&alias) {
+                    w.close();
+                    tracing::info!(integration = %alias, "sign-in dialog closed");
+                }
+            }
+            UserEvent::SyncProgress {
+                integration,
+                done,
+                total,
+            } => {
+                // Only while the sync is under way: a late report must not bring it back.
+                if let Some(a) = self.activity.get_mut(&integration) {
+                    *a = Activity::Syncing { done, total };
+                    self.relabel();
+                }
             }
             UserEvent::DialogAnswer(id, answer) => dialogs::deliver(id, answer),
             UserEvent::Quit => self.quit(),
@@ -504,7 +556,12 @@ impl App {
             ItemId::NamedProfiles => self.named_profiles(),
             ItemId::StartAtLogin => self.toggle_start_at_login(),
             ItemId::Quit => self.quit(),
-            ItemId::NoSessions(_) => {}
+            ItemId::SignIn(i) => self.sign_in(i),
+            ItemId::SignOut(i) => self.sign_out(i),
+            ItemId::SyncIntegration(i) => self.sync(i),
+            ItemId::RemoveIntegration(i) => self.remove_integration(i),
+            ItemId::AddIntegration => self.add_integration(),
+            ItemId::NoSessions(_) | ItemId::IntegrationsHeading => {}
         }
     }
 
@@ -566,25 +623,186 @@ impl App {
         });
     }
 
-    /// Signs in to integration `id` in the browser, then syncs it.
+    /// The integration `id` from the state, unless something is under way for it.
+    fn integration(&mut self, id: Uuid) -> Option<(State, Integration)> {
+        if self.quitting || self.activity.contains_key(&id) {
+            return None;
+        }
+        let state = self.load_state()?;
+        let i = state.integration(id)?.clone();
+        Some((state, i))
+    }
+
+    /// Runs `work` for integration `id`, showing `activity` in its menu entry meanwhile.
+    fn spawn_for_integration<F>(&mut self, id: Uuid, activity: Activity, work: F)
+    where
+        F: Future<Output = Outcome> + Send + 'static,
+    {
+        self.activity.insert(id, activity);
+        self.refresh();
+        let ui = self.ui.clone();
+        self.rt.spawn(async move {
+            let mut outcome = work.await;
+            outcome.integration = Some(id);
+            ui.send(UserEvent::Done(outcome));
+        });
+    }
+
+    /// Sign in…: signs in to integration `id` in the browser (the waiting dialog shows the
+    /// URL and can cancel), then syncs it, the menu entry showing the progress.
     fn sign_in(&mut self, id: Uuid) {
+        let Some((_, i)) = self.integration(id) else {
+            return;
+        };
         let engine = self.engine.clone();
         let ui = self.opts().mfa;
-        self.spawn(None, async move {
-            let name = id.to_string();
-            match engine
-                .login(&name, ui, crate::sso::Flow::Pkce, &|_, _| {})
-                .await
-            {
-                Ok(_) | Err(EngineError::Provider(ProviderError::Cancelled { .. })) => {
-                    Outcome::default()
-                }
-                Err(e) => Outcome {
-                    notice: Some(notices::failed(None, "sign in", &e.to_string())),
-                    ..Outcome::default()
-                },
-            }
+        let progress = progress_reporter(self.ui.clone(), id);
+        self.spawn_for_integration(id, Activity::SigningIn, async move {
+            let result = engine
+                .login(&id.to_string(), ui, Flow::Pkce, &progress)
+                .await;
+            integration_outcome(id, &i.alias, "sign in to", result)
         });
+    }
+
+    /// Sync now: lists the integration's accounts and roles again (signing in first if its
+    /// token cannot be renewed), the menu entry showing the progress.
+    fn sync(&mut self, id: Uuid) {
+        let Some((_, i)) = self.integration(id) else {
+            return;
+        };
+        let engine = self.engine.clone();
+        let ui = self.opts().mfa;
+        let progress = progress_reporter(self.ui.clone(), id);
+        let start = Activity::Syncing { done: 0, total: 0 };
+        self.spawn_for_integration(id, start, async move {
+            let result = engine.sync(&id.to_string(), ui, &progress).await;
+            integration_outcome(id, &i.alias, "sync", result)
+        });
+    }
+
+    /// Sign out: the portal's logout, the tokens forgotten, the sessions stopped.
+    fn sign_out(&mut self, id: Uuid) {
+        let Some((_, i)) = self.integration(id) else {
+            return;
+        };
+        let engine = self.engine.clone();
+        self.spawn_for_integration(id, Activity::Busy, async move {
+            let result = engine.logout(&id.to_string()).await;
+            if result.is_ok() {
+                tracing::info!(integration = %i.alias, "signed out");
+            }
+            integration_outcome(id, &i.alias, "sign out of", result)
+        });
+    }
+
+    /// Remove…: confirmed, naming how many sessions go with it.
+    fn remove_integration(&mut self, id: Uuid) {
+        let Some((state, i)) = self.integration(id) else {
+            return;
+        };
+        let sessions: Vec<Uuid> = state.sessions_of(id).map(|s| s.id).collect();
+        let chained: BTreeSet<Uuid> = sessions
+            .iter()
+            .flat_map(|s| state.descendants(*s))
+            .filter(|c| !sessions.contains(c))
+            .collect();
+        let message = remove_integration_message(&i.alias, sessions.len(), chained.len());
+        let ui = self.ui.clone();
+        dialogs::confirm(
+            dialogs::ConfirmRequest {
+                title: format!("credtray: remove integration '{}'", i.alias),
+                message,
+                ok_label: "Remove".into(),
+                destructive: true,
+            },
+            Box::new(move |yes| {
+                if yes {
+                    ui.send(UserEvent::RemoveIntegration(id));
+                }
+            }),
+        );
+    }
+
+    /// Removes integration `id` (confirmed).
+    fn removing_integration(&mut self, id: Uuid) {
+        let Some((_, i)) = self.integration(id) else {
+            return;
+        };
+        let engine = self.engine.clone();
+        self.spawn_for_integration(id, Activity::Busy, async move {
+            let result = engine.remove_integration(&id.to_string()).await;
+            if let Ok(removed) = &result {
+                tracing::info!(integration = %i.alias, sessions = removed.len(), "integration removed");
+            }
+            integration_outcome(id, &i.alias, "remove", result)
+        });
+    }
+
+    /// Add integration…: the form checks with the model's own rules as the user types; the
+    /// engine checks again under the lock (a refusal then is notified).
+    fn add_integration(&mut self) {
+        let Some(state) = self.load_state() else {
+            return;
+        };
+        let taken = state.integrations.clone();
+        let engine = self.engine.clone();
+        let ui = self.ui.clone();
+        let rt = self.rt.clone();
+        dialogs::add_integration(
+            dialogs::IntegrationRequest {
+                regions: REGIONS.iter().map(|r| r.to_string()).collect(),
+                region: DEFAULT_REGION.into(),
+                validate: Box::new(move |f| check_integration(&taken, f)),
+            },
+            Box::new(move |form| {
+                let Some(f) = form else {
+                    return;
+                };
+                spawn_outcome(&rt, &ui, None, async move {
+                    let what = format!("add integration '{}'", f.alias);
+                    let r = tokio::task::spawn_blocking(move || {
+                        engine.add_integration(&f.alias, &f.start_url, &f.region)
+                    })
+                    .await
+                    .unwrap_or_else(|e| Err(EngineError::Other(e.to_string())));
+                    if let Ok(i) = &r {
+                        tracing::info!(integration = %i.alias, "integration added");
+                    }
+                    simple_outcome(&what, r)
+                });
+            }),
+        );
+    }
+
+    /// A sign-in waits for the user: the small window with the URL (and the code) and
+    /// Cancel, which cancels the sign-in; it closes by itself when the sign-in is over.
+    fn signing_in(&mut self, alias: String, step: SignInStep, cancel: oneshot::Sender<()>) {
+        if self.quitting {
+            let _ = cancel.send(());
+            return;
+        }
+        if let Some(old) = self.sign_ins.remove(&alias) {
+            old.close();
+        }
+        let (url, code) = match step {
+            SignInStep::Browser { url } => (url, None),
+            SignInStep::DeviceCode { url, code } => (url, Some(code)),
+        };
+        let who = alias.clone();
+        let waiting = dialogs::sign_in_wait(
+            dialogs::SignInWaitRequest {
+                alias: alias.clone(),
+                url,
+                code,
+            },
+            Box::new(move || {
+                tracing::info!(integration = %who, "sign-in cancel asked from the dialog");
+                let _ = cancel.send(());
+            }),
+        );
+        tracing::info!(integration = %alias, "sign-in dialog shown");
+        self.sign_ins.insert(alias, waiting);
     }
 
     /// Change profile… and Change region…: a choice dialog, then the edited session (an
@@ -1195,4 +1413,152 @@ fn check_keys(id: &str, secret: &str) -> Result<(), String> {
         return Err("Type the secret access key (no spaces)".into());
     }
     Ok(())
+}
+
+/// How often a sync's progress relabels the menu at most.
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// A sync's progress callback: sends the counts to the UI thread, at most every
+/// [`PROGRESS_EVERY`] (the first and the last report always).
+fn progress_reporter(ui: Ui, integration: Uuid) -> impl Fn(usize, usize) + Send + Sync {
+    let last: Mutex<Option<std::time::Instant>> = Mutex::new(None);
+    move |done, total| {
+        let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
+        let due =
+            last.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY) || (total > 0 && done >= total);
+        if due {
+            *last = Some(std::time::Instant::now());
+            ui.send(UserEvent::SyncProgress {
+                integration,
+                done,
+                total,
+            });
+        }
+    }
+}
+
+/// The outcome of a sign-in, sync, sign-out or removal: a failure notified once, with the
+/// reason, in the integration's notification slot (it replaces "Sign in to …"); a cancelled
+/// sign-in only logged.
+fn integration_outcome<T>(
+    id: Uuid,
+    alias: &str,
+    what: &str,
+    result: Result<T, EngineError>,
+) -> Outcome {
+    match result {
+        Ok(_) => Outcome::default(),
+        Err(EngineError::Provider(ProviderError::Cancelled { .. })) => {
+            tracing::info!(integration = %alias, "sign-in cancelled");
+            Outcome::default()
+        }
+        Err(e) => {
+            tracing::warn!(integration = %alias, "could not {what} '{alias}': {e}");
+            Outcome {
+                notice: Some(notices::failed(
+                    Some(id),
+                    &format!("{what} '{alias}'"),
+                    &e.to_string(),
+                )),
+                ..Outcome::default()
+            }
+        }
+    }
+}
+
+/// The question before removing an integration.
+fn remove_integration_message(alias: &str, sessions: usize, chained: usize) -> String {
+    let mut m = format!("Remove integration '{alias}'?");
+    match sessions {
+        0 => m.push_str(" It has no sessions."),
+        1 => m.push_str(" Its session is removed too (stopped first if it is active)."),
+        n => m.push_str(&format!(
+            " Its {} sessions are removed too (active ones stop).",
+            menu::thousands(n)
+        )),
+    }
+    match chained {
+        0 => {}
+        1 => m.push_str(" So is 1 chained role that uses them."),
+        n => m.push_str(&format!(" So are {n} chained roles that use them.")),
+    }
+    m.push_str(" Its sign-in is forgotten in the keychain.");
+    m
+}
+
+/// The form's check: the model's own, on the integrations there are.
+fn check_integration(taken: &[Integration], f: &dialogs::IntegrationForm) -> Result<(), String> {
+    let mut st = State::new();
+    st.integrations = taken.to_vec();
+    st.add_integration(Integration {
+        id: Uuid::new_v4(),
+        alias: f.alias.clone(),
+        start_url: f.start_url.trim_end_matches('/').to_string(),
+        region: f.region.clone(),
+        sign_in: None,
+        synced_at: None,
+    })
+    .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(alias: &str, url: &str, region: &str) -> dialogs::IntegrationForm {
+        dialogs::IntegrationForm {
+            alias: alias.into(),
+            start_url: url.into(),
+            region: region.into(),
+        }
+    }
+
+    #[test]
+    fn the_integration_form_uses_the_models_checks() {
+        let mut st = State::new();
+        st.add_integration(Integration {
+            id: Uuid::new_v4(),
+            alias: "corp".into(),
+            start_url: "https://d-1.awsapps.com/start".into(),
+            region: "eu-west-1".into(),
+            sign_in: None,
+            synced_at: None,
+        })
+        .unwrap();
+        let taken = &st.integrations;
+        assert!(check_integration(
+            taken,
+            &form("lab", "https://d-2.awsapps.com/start", "eu-west-1")
+        )
+        .is_ok());
+        let dup = check_integration(
+            taken,
+            &form("corp", "https://d-2.awsapps.com/start", "eu-west-1"),
+        )
+        .unwrap_err();
+        assert!(dup.contains("alias"), "{dup}");
+        let http = check_integration(
+            taken,
+            &form("lab", "http://d-2.awsapps.com/start", "eu-west-1"),
+        )
+        .unwrap_err();
+        assert!(http.contains("start URL"), "{http}");
+        let region = check_integration(
+            taken,
+            &form("lab", "https://d-2.awsapps.com/start", "mars-1"),
+        )
+        .unwrap_err();
+        assert!(region.contains("region"), "{region}");
+    }
+
+    #[test]
+    fn removing_an_integration_says_how_many_sessions_go() {
+        assert_eq!(
+            remove_integration_message("corp", 3000, 2),
+            "Remove integration 'corp'? Its 3,000 sessions are removed too (active ones stop). \
+             So are 2 chained roles that use them. Its sign-in is forgotten in the keychain."
+        );
+        assert!(remove_integration_message("corp", 0, 0).contains("no sessions"));
+        assert!(remove_integration_message("corp", 1, 0).contains("Its session is removed"));
+    }
 }

@@ -3,7 +3,10 @@
 //! [`build`] lays out one submenu per named profile (in `state.profiles` order, profiles
 //! without sessions included), one check item per session (`alias · kind · region`,
 //! checked when active) followed by a small submenu of that session's actions, then the
-//! global actions, `Start at login` and `Quit`. It also chooses the icon and the tooltip.
+//! IAM Identity Center integrations (when there are any: an "Integrations" heading and one
+//! submenu per integration, titled with its alias and status — or the progress of a sign-in
+//! or sync the UI has under way — holding Sign in… or Sign out, Sync now and Remove…), then
+//! the global actions, `Start at login` and `Quit`. It also chooses the icon and the tooltip.
 //!
 //! A profile holding more than [`PAGE`] sessions shows the first [`PAGE`] directly and
 //! the rest in `More…` submenus of at most [`PAGE`] sessions each, placed side by side
@@ -15,13 +18,13 @@
 //! a session or an action; [`ItemId::key`] and [`ItemId::parse`] give it a string form
 //! for toolkits whose menu ids are strings (such as `muda`).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::model::{Session, State};
+use crate::model::{Integration, Session, State, Status};
 
 /// The most sessions shown at one level of a profile's submenu.
 pub const PAGE: usize = 50;
@@ -59,6 +62,18 @@ pub enum ItemId {
     Quit,
     /// The disabled "No sessions" placeholder of the n-th profile submenu (0-based).
     NoSessions(usize),
+    /// The disabled "Integrations" heading.
+    IntegrationsHeading,
+    /// Sign in to the integration in the browser (then sync it).
+    SignIn(Uuid),
+    /// Sign out of the integration (its sessions stop).
+    SignOut(Uuid),
+    /// List the integration's accounts and roles again.
+    SyncIntegration(Uuid),
+    /// Remove the integration and its sessions (after a confirmation).
+    RemoveIntegration(Uuid),
+    /// Add an IAM Identity Center integration (opens a form).
+    AddIntegration,
 }
 
 impl ItemId {
@@ -76,6 +91,8 @@ impl ItemId {
             "named-profiles" => Some(ItemId::NamedProfiles),
             "start-at-login" => Some(ItemId::StartAtLogin),
             "quit" => Some(ItemId::Quit),
+            "integrations" => Some(ItemId::IntegrationsHeading),
+            "add-integration" => Some(ItemId::AddIntegration),
             _ => None,
         };
         if simple.is_some() {
@@ -93,6 +110,10 @@ impl ItemId {
             "test" => Some(ItemId::TestSession(id)),
             "remove" => Some(ItemId::RemoveSession(id)),
             "renew" => Some(ItemId::Renew(id)),
+            "sign-in" => Some(ItemId::SignIn(id)),
+            "sign-out" => Some(ItemId::SignOut(id)),
+            "sync" => Some(ItemId::SyncIntegration(id)),
+            "remove-integration" => Some(ItemId::RemoveIntegration(id)),
             _ => None,
         }
     }
@@ -106,6 +127,17 @@ impl ItemId {
             | ItemId::TestSession(id)
             | ItemId::RemoveSession(id)
             | ItemId::Renew(id) => Some(id),
+            _ => None,
+        }
+    }
+
+    /// The integration this entry acts on, if any.
+    pub fn integration(&self) -> Option<Uuid> {
+        match *self {
+            ItemId::SignIn(id)
+            | ItemId::SignOut(id)
+            | ItemId::SyncIntegration(id)
+            | ItemId::RemoveIntegration(id) => Some(id),
             _ => None,
         }
     }
@@ -126,6 +158,12 @@ impl fmt::Display for ItemId {
             ItemId::StartAtLogin => f.write_str("start-at-login"),
             ItemId::Quit => f.write_str("quit"),
             ItemId::NoSessions(n) => write!(f, "no-sessions:{n}"),
+            ItemId::IntegrationsHeading => f.write_str("integrations"),
+            ItemId::SignIn(id) => write!(f, "sign-in:{id}"),
+            ItemId::SignOut(id) => write!(f, "sign-out:{id}"),
+            ItemId::SyncIntegration(id) => write!(f, "sync:{id}"),
+            ItemId::RemoveIntegration(id) => write!(f, "remove-integration:{id}"),
+            ItemId::AddIntegration => f.write_str("add-integration"),
         }
     }
 }
@@ -248,6 +286,23 @@ impl Menu {
     }
 }
 
+/// What the UI has under way for an integration (not in the state: it lives as long as the
+/// action does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activity {
+    /// Signing in (the browser or the device code waits for the user).
+    SigningIn,
+    /// Listing accounts: `done` of `total` accounts (`total` 0 while still unknown).
+    Syncing {
+        /// Accounts listed.
+        done: usize,
+        /// Accounts in all.
+        total: usize,
+    },
+    /// Signing out or being removed.
+    Busy,
+}
+
 /// What the menu is built from.
 #[derive(Debug, Clone, Copy)]
 pub struct MenuInputs<'a> {
@@ -259,6 +314,8 @@ pub struct MenuInputs<'a> {
     pub attention: &'a BTreeSet<Uuid>,
     /// Whether credtray starts at login (the `Start at login` check).
     pub start_at_login: bool,
+    /// Integrations with a sign-in or sync under way in the UI.
+    pub activity: &'a BTreeMap<Uuid, Activity>,
 }
 
 /// Builds the menu, icon and tooltip for the given inputs.
@@ -288,9 +345,22 @@ pub fn build(inputs: &MenuInputs) -> Menu {
         entries.push(profile_submenu(index, name, sessions, inputs));
     }
 
+    if !state.integrations.is_empty() {
+        entries.push(Entry::Separator);
+        entries.push(Entry::Item {
+            id: ItemId::IntegrationsHeading,
+            label: "Integrations".into(),
+            enabled: false,
+        });
+        for i in &state.integrations {
+            entries.push(integration_submenu(i, inputs));
+        }
+    }
+
     entries.push(Entry::Separator);
     entries.push(item(ItemId::AddIamUser, "Add IAM user session…"));
     entries.push(item(ItemId::AddChainedRole, "Add chained role…"));
+    entries.push(item(ItemId::AddIntegration, "Add integration…"));
     entries.push(item(ItemId::NamedProfiles, "Named profiles…"));
     entries.push(Entry::Separator);
     entries.push(Entry::Check {
@@ -311,7 +381,12 @@ pub fn build(inputs: &MenuInputs) -> Menu {
         .iter()
         .filter(|id| state.session(**id).is_some())
         .count();
-    let icon = if attention > 0 {
+    let expired = state
+        .integrations
+        .iter()
+        .filter(|i| i.status(inputs.now) == Status::Expired)
+        .count();
+    let icon = if attention > 0 || expired > 0 {
         IconState::Attention
     } else if active > 0 {
         IconState::Active
@@ -321,7 +396,77 @@ pub fn build(inputs: &MenuInputs) -> Menu {
     Menu {
         entries,
         icon,
-        tooltip: tooltip(inputs, active, attention),
+        tooltip: tooltip(inputs, active, attention, expired),
+    }
+}
+
+/// The label of an integration's submenu: its alias and status, or what is under way.
+pub fn integration_label(
+    i: &Integration,
+    now: DateTime<Utc>,
+    activity: Option<Activity>,
+) -> String {
+    let status = match activity {
+        Some(Activity::SigningIn) => "Signing in…".to_string(),
+        Some(Activity::Syncing { done, total }) if total > 0 => {
+            format!("Syncing… {}/{}", thousands(done), thousands(total))
+        }
+        Some(Activity::Syncing { .. }) => "Syncing…".to_string(),
+        Some(Activity::Busy) => "…".to_string(),
+        None => match i.status(now) {
+            Status::Expired => {
+                format!("{} {}", Status::Expired.as_str(), ATTENTION_MARK.trim_end())
+            }
+            s => s.as_str().to_string(),
+        },
+    };
+    format!("{} · {status}", i.alias)
+}
+
+/// `1234567` → `1,234,567`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (k, c) in digits.chars().enumerate() {
+        if k > 0 && (digits.len() - k).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn integration_submenu(i: &Integration, inputs: &MenuInputs) -> Entry {
+    let activity = inputs.activity.get(&i.id).copied();
+    let idle = activity.is_none();
+    let sign = if i.status(inputs.now) == Status::LoggedIn {
+        Entry::Item {
+            id: ItemId::SignOut(i.id),
+            label: "Sign out".into(),
+            enabled: idle,
+        }
+    } else {
+        Entry::Item {
+            id: ItemId::SignIn(i.id),
+            label: "Sign in…".into(),
+            enabled: idle,
+        }
+    };
+    Entry::Submenu {
+        label: integration_label(i, inputs.now, activity),
+        children: vec![
+            sign,
+            Entry::Item {
+                id: ItemId::SyncIntegration(i.id),
+                label: "Sync now".into(),
+                enabled: idle,
+            },
+            Entry::Item {
+                id: ItemId::RemoveIntegration(i.id),
+                label: "Remove…".into(),
+                enabled: idle,
+            },
+        ],
     }
 }
 
@@ -396,7 +541,7 @@ fn push_sessions(out: &mut Vec<Entry>, sessions: &[&Session], inputs: &MenuInput
     }
 }
 
-fn tooltip(inputs: &MenuInputs, active: usize, attention: usize) -> String {
+fn tooltip(inputs: &MenuInputs, active: usize, attention: usize, expired: usize) -> String {
     let state = inputs.state;
     let mut t = if active == 0 {
         "credtray — no active session".to_string()
@@ -406,6 +551,14 @@ fn tooltip(inputs: &MenuInputs, active: usize, attention: usize) -> String {
     if attention > 0 {
         let verb = if attention == 1 { "needs" } else { "need" };
         t.push_str(&format!(" · {attention} {verb} attention"));
+    }
+    if expired > 0 {
+        let what = if expired == 1 {
+            "integration needs"
+        } else {
+            "integrations need"
+        };
+        t.push_str(&format!(" · {expired} {what} sign-in"));
     }
     let next = state
         .active
@@ -478,6 +631,7 @@ mod tests {
             now: t0(),
             attention,
             start_at_login,
+            activity: &BTreeMap::new(),
         })
     }
 
@@ -525,6 +679,7 @@ mod tests {
                 "",
                 "Add IAM user session…",
                 "Add chained role…",
+                "Add integration…",
                 "Named profiles…",
                 "",
                 "Start at login",
@@ -533,8 +688,8 @@ mod tests {
         );
         assert_eq!(menu.icon, IconState::Idle);
         assert_eq!(menu.tooltip, "credtray — no active session");
-        // Three "Add…"/profile actions, Start at login, Quit, and the placeholder.
-        assert_eq!(menu.count_items(), 6);
+        // Four "Add…"/profile actions, Start at login, Quit, and the placeholder.
+        assert_eq!(menu.count_items(), 7);
     }
 
     #[test]
@@ -626,8 +781,8 @@ mod tests {
         let last = menu.find(&ItemId::ToggleSession(ids[999])).unwrap();
         assert_eq!(last.label(), "s999 · iam-user · eu-west-1");
         assert!(menu.find(&ItemId::RemoveSession(ids[500])).is_some());
-        // 5 items per session, 3 actions, Start at login, Quit, the empty "default".
-        assert_eq!(menu.count_items(), 5 * 1000 + 6);
+        // 5 items per session, 4 actions, Start at login, Quit, the empty "default".
+        assert_eq!(menu.count_items(), 5 * 1000 + 7);
     }
 
     #[test]
@@ -795,6 +950,12 @@ mod tests {
             ItemId::StartAtLogin,
             ItemId::Quit,
             ItemId::NoSessions(7),
+            ItemId::IntegrationsHeading,
+            ItemId::SignIn(id),
+            ItemId::SignOut(id),
+            ItemId::SyncIntegration(id),
+            ItemId::RemoveIntegration(id),
+            ItemId::AddIntegration,
         ];
         let keys: BTreeSet<String> = all.iter().map(ItemId::key).collect();
         assert_eq!(keys.len(), all.len());
@@ -803,5 +964,215 @@ mod tests {
         }
         assert_eq!(ItemId::parse("toggle:nope"), None);
         assert_eq!(ItemId::parse("bogus"), None);
+    }
+
+    fn integration(alias: &str) -> Integration {
+        Integration {
+            id: Uuid::new_v4(),
+            alias: alias.into(),
+            start_url: "https://d-1.awsapps.com/start".into(),
+            region: "eu-west-1".into(),
+            sign_in: None,
+            synced_at: None,
+        }
+    }
+
+    fn signed_in(expires_in_min: i64, refreshable: bool, expired: bool) -> crate::model::SignIn {
+        crate::model::SignIn {
+            expires_at: t0() + Duration::minutes(expires_in_min),
+            refreshable,
+            expired,
+        }
+    }
+
+    fn build_active(state: &State, activity: &BTreeMap<Uuid, Activity>) -> Menu {
+        build(&MenuInputs {
+            state,
+            now: t0(),
+            attention: &BTreeSet::new(),
+            start_at_login: false,
+            activity,
+        })
+    }
+
+    fn top_labels(menu: &Menu) -> Vec<&str> {
+        menu.entries.iter().map(Entry::label).collect()
+    }
+
+    #[test]
+    fn integrations_have_a_section_only_when_there_are_any() {
+        let mut state = State::new();
+        let none = build_active(&state, &BTreeMap::new());
+        assert!(none.find(&ItemId::IntegrationsHeading).is_none());
+        assert!(none.find(&ItemId::AddIntegration).is_some());
+
+        let corp = integration("corp");
+        let lab = integration("R&D_lab");
+        let (corp_id, lab_id) = (corp.id, lab.id);
+        state.add_integration(corp).unwrap();
+        state.add_integration(lab).unwrap();
+        state.integration_mut(corp_id).unwrap().sign_in = Some(signed_in(60, true, false));
+        let menu = build_active(&state, &BTreeMap::new());
+        assert_eq!(
+            top_labels(&menu),
+            [
+                "default",
+                "",
+                "Integrations",
+                "corp · logged-in",
+                "R&D_lab · logged-out",
+                "",
+                "Add IAM user session…",
+                "Add chained role…",
+                "Add integration…",
+                "Named profiles…",
+                "",
+                "Start at login",
+                "Quit"
+            ]
+        );
+        assert_eq!(
+            menu.find(&ItemId::IntegrationsHeading),
+            Some(&Entry::Item {
+                id: ItemId::IntegrationsHeading,
+                label: "Integrations".into(),
+                enabled: false,
+            })
+        );
+        let actions = |n: usize| -> Vec<(String, Option<ItemId>, bool)> {
+            menu.entries[n]
+                .children()
+                .iter()
+                .map(|e| match e {
+                    Entry::Item { id, label, enabled } => (label.clone(), Some(*id), *enabled),
+                    other => (other.label().to_string(), None, false),
+                })
+                .collect()
+        };
+        assert_eq!(
+            actions(3),
+            [
+                ("Sign out".to_string(), Some(ItemId::SignOut(corp_id)), true),
+                (
+                    "Sync now".to_string(),
+                    Some(ItemId::SyncIntegration(corp_id)),
+                    true
+                ),
+                (
+                    "Remove…".to_string(),
+                    Some(ItemId::RemoveIntegration(corp_id)),
+                    true
+                ),
+            ]
+        );
+        assert_eq!(
+            actions(4)[0],
+            ("Sign in…".to_string(), Some(ItemId::SignIn(lab_id)), true)
+        );
+        assert_eq!(menu.icon, IconState::Idle);
+    }
+
+    #[test]
+    fn an_expired_integration_is_marked_and_asks_for_sign_in() {
+        let mut state = State::new();
+        let corp = integration("corp");
+        let id = corp.id;
+        state.add_integration(corp).unwrap();
+        // Ran out and cannot be renewed.
+        state.integration_mut(id).unwrap().sign_in = Some(signed_in(-1, false, false));
+        let menu = build_active(&state, &BTreeMap::new());
+        let entry = &menu.entries[3];
+        assert_eq!(entry.label(), "corp · expired ⚠");
+        assert_eq!(entry.children()[0].id(), Some(ItemId::SignIn(id)));
+        assert_eq!(menu.icon, IconState::Attention);
+        assert_eq!(
+            menu.tooltip,
+            "credtray — no active session · 1 integration needs sign-in"
+        );
+        // Past its expiry but renewable: still logged in.
+        state.integration_mut(id).unwrap().sign_in = Some(signed_in(-1, true, false));
+        let menu = build_active(&state, &BTreeMap::new());
+        assert_eq!(menu.entries[3].label(), "corp · logged-in");
+        assert_eq!(menu.icon, IconState::Idle);
+    }
+
+    #[test]
+    fn what_is_under_way_shows_in_the_label_and_disables_the_actions() {
+        let mut state = State::new();
+        let corp = integration("corp");
+        let id = corp.id;
+        state.add_integration(corp).unwrap();
+        let mut activity = BTreeMap::new();
+        let label_with = |activity: &BTreeMap<Uuid, Activity>| {
+            let menu = build_active(&state, activity);
+            let e = menu.entries[3].clone();
+            assert!(
+                e.children()
+                    .iter()
+                    .all(|c| matches!(c, Entry::Item { enabled: false, .. })),
+                "{e:?}"
+            );
+            e.label().to_string()
+        };
+        activity.insert(id, Activity::SigningIn);
+        assert_eq!(label_with(&activity), "corp · Signing in…");
+        activity.insert(id, Activity::Syncing { done: 0, total: 0 });
+        assert_eq!(label_with(&activity), "corp · Syncing…");
+        activity.insert(
+            id,
+            Activity::Syncing {
+                done: 340,
+                total: 1000,
+            },
+        );
+        assert_eq!(label_with(&activity), "corp · Syncing… 340/1,000");
+        activity.insert(id, Activity::Busy);
+        assert_eq!(label_with(&activity), "corp · …");
+        // An activity for an integration that is gone changes nothing.
+        let stray: BTreeMap<Uuid, Activity> = [(Uuid::new_v4(), Activity::SigningIn)].into();
+        let menu = build_active(&state, &stray);
+        assert_eq!(menu.entries[3].label(), "corp · logged-out");
+    }
+
+    #[test]
+    fn thousands_are_grouped() {
+        for (n, s) in [
+            (0, "0"),
+            (7, "7"),
+            (999, "999"),
+            (1000, "1,000"),
+            (34_000, "34,000"),
+            (1_234_567, "1,234,567"),
+        ] {
+            assert_eq!(thousands(n), s);
+        }
+    }
+
+    #[test]
+    fn synced_sessions_appear_under_their_profile() {
+        use crate::model::SsoRole;
+        let mut state = State::new();
+        let corp = integration("corp");
+        let id = corp.id;
+        state.add_integration(corp).unwrap();
+        let s = Session {
+            id: Uuid::new_v4(),
+            alias: "acct-0001 / Admin".into(),
+            profile: "default".into(),
+            region: "eu-west-1".into(),
+            kind: SessionKind::AwsSso(SsoRole {
+                integration: id,
+                account_id: "100000000001".into(),
+                account_name: "acct-0001".into(),
+                role_name: "Admin".into(),
+            }),
+        };
+        let sid = s.id;
+        state.add_session(s).unwrap();
+        let menu = build_active(&state, &BTreeMap::new());
+        assert_eq!(
+            menu.find(&ItemId::ToggleSession(sid)).unwrap().label(),
+            "acct-0001 / Admin · aws-sso · eu-west-1"
+        );
     }
 }

@@ -205,12 +205,20 @@ fn same_shape(a: &[Entry], b: &[Entry]) -> bool {
         })
 }
 
-/// Identity of a top-level entry: a profile's submenu by the profile's name (its active
+/// Identity of a top-level entry: an integration's submenu by the integration (its label
+/// says its status, which changes), a profile's submenu by the profile's name (its active
 /// mark aside), an item by its id.
 fn top_key(e: &Entry) -> String {
     match e {
-        Entry::Submenu { label, .. } => {
-            format!("p:{}", label.strip_prefix(ACTIVE_MARK).unwrap_or(label))
+        Entry::Submenu { label, children } => {
+            match children
+                .first()
+                .and_then(Entry::id)
+                .and_then(|i| i.integration())
+            {
+                Some(id) => format!("g:{id}"),
+                None => format!("p:{}", label.strip_prefix(ACTIVE_MARK).unwrap_or(label)),
+            }
         }
         Entry::Check { id, .. } | Entry::Item { id, .. } => format!("i:{}", id.key()),
         Entry::Separator => "-".to_string(),
@@ -421,6 +429,7 @@ mod tests {
                 now: chrono::Utc::now(),
                 attention: &BTreeSet::new(),
                 start_at_login: false,
+                activity: &Default::default(),
             })
         };
         let find = |r: &Rendered| -> (String, String) {
@@ -479,6 +488,7 @@ mod tests {
                 now: chrono::Utc::now(),
                 attention: &BTreeSet::new(),
                 start_at_login: false,
+                activity: &Default::default(),
             })
         };
         let mut state = State::new();
@@ -503,5 +513,67 @@ mod tests {
         r.update(menu_of(&state)).unwrap();
         assert_eq!(texts(&r), texts(&Rendered::new(menu_of(&state)).unwrap()));
         assert_eq!(r.model(), &menu_of(&state));
+    }
+
+    #[test]
+    fn an_integrations_progress_relabels_its_submenu_alone_and_aliases_are_escaped() {
+        use crate::model::{Integration, State};
+        use crate::tray::menu::{build as model, Activity, MenuInputs};
+        use std::collections::{BTreeMap, BTreeSet};
+        let mut state = State::new();
+        let id = Uuid::new_v4();
+        state
+            .add_integration(Integration {
+                id,
+                alias: "R&D_corp".into(),
+                start_url: "https://d-1.awsapps.com/start".into(),
+                region: "eu-west-1".into(),
+                sign_in: None,
+                synced_at: None,
+            })
+            .unwrap();
+        let menu_of = |activity: &BTreeMap<Uuid, Activity>| {
+            model(&MenuInputs {
+                state: &state,
+                now: chrono::Utc::now(),
+                attention: &BTreeSet::new(),
+                start_at_login: false,
+                activity,
+            })
+        };
+        let idle = BTreeMap::new();
+        let mut r = Rendered::new(menu_of(&idle)).unwrap();
+        let before = texts(&r);
+        assert!(
+            before.contains(&"R&&D_corp · logged-out".to_string()),
+            "{before:?}"
+        );
+        let root = r.root.clone();
+        let others: Vec<String> = before
+            .iter()
+            .filter(|t| !t.contains("corp"))
+            .cloned()
+            .collect();
+        for (done, total) in [(0, 0), (340, 1000), (1000, 1000)] {
+            let syncing: BTreeMap<Uuid, Activity> =
+                [(id, Activity::Syncing { done, total })].into();
+            // Only the integration's submenu changes: same keys, same place.
+            assert_eq!(r.update(menu_of(&syncing)).unwrap(), Update::InPlace);
+            assert_eq!(texts(&r), texts(&Rendered::new(menu_of(&syncing)).unwrap()));
+        }
+        assert!(texts(&r).contains(&"R&&D_corp · Syncing… 1,000/1,000".to_string()));
+        let after: Vec<String> = texts(&r)
+            .into_iter()
+            .filter(|t| !t.contains("corp"))
+            .collect();
+        assert_eq!(after, others);
+        assert_eq!(r.root.id(), root.id(), "the root menu is never replaced");
+        r.update(menu_of(&idle)).unwrap();
+        assert_eq!(texts(&r), before);
+        assert_eq!(
+            top_key(&r.model().entries[3]),
+            format!("g:{id}"),
+            "an integration's submenu is known by the integration, not its label"
+        );
     }
 }

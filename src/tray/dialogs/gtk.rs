@@ -21,7 +21,8 @@ use uuid::Uuid;
 
 use super::{
     titles, ChainedRoleForm, ChainedRoleRequest, ChoiceRequest, ConfirmRequest, IamUserForm,
-    IamUserRequest, MfaRequest, ProfileChoice, ProfilesRequest, TextRequest,
+    IamUserRequest, IntegrationForm, IntegrationRequest, MfaRequest, ProfileChoice,
+    ProfilesRequest, SignInWaitRequest, TextRequest,
 };
 use crate::model::profile::DEFAULT_PROFILE;
 use crate::model::session::{ROLE_DURATION_RANGE, USER_DURATION_RANGE};
@@ -50,6 +51,8 @@ struct Shell<T> {
     status: gtk::Label,
     /// The default button, sensitive only while the value is valid.
     ok: gtk::Button,
+    /// The Cancel button.
+    cancel: gtk::Button,
     slot: Slot<T>,
 }
 
@@ -107,6 +110,7 @@ impl<T: 'static> Shell<T> {
             body,
             status,
             ok,
+            cancel: cancel.clone(),
             slot,
         };
         let cancel_shell = shell.handle();
@@ -857,4 +861,133 @@ pub fn named_profiles(req: ProfilesRequest, done: Box<dyn FnOnce(Option<ProfileC
         });
     }
     shell.open(&list);
+}
+
+/// See [`IntegrationRequest`].
+pub fn add_integration(req: IntegrationRequest, done: Box<dyn FnOnce(Option<IntegrationForm>)>) {
+    let shell = Shell::new(titles::ADD_INTEGRATION, "Cancel", "Add", done);
+    shell.window.set_default_size(FORM_WIDTH, -1);
+    shell
+        .body
+        .add(&heading("Add an IAM Identity Center integration"));
+    shell.body.add(&dim(
+        "Its accounts and roles become sessions once you sign in; the tokens go to the OS \
+         keychain.",
+    ));
+
+    let alias = entry("");
+    alias.set_placeholder_text(Some("e.g. corp"));
+    let start_url = entry("");
+    start_url.set_placeholder_text(Some("https://d-1234567890.awsapps.com/start"));
+    let region = combo_with_entry(&req.regions, &req.region);
+
+    let grid = form_grid();
+    form_row(&grid, 0, "_Alias:", &alias);
+    form_row(&grid, 1, "_Start URL:", &start_url);
+    form_row(&grid, 2, "_Region:", &region);
+    shell.body.add(&grid);
+
+    let validate = req.validate;
+    let fields = (alias.clone(), start_url.clone(), region.clone());
+    let refresh = shell.bind(move || {
+        let (alias, start_url, region) = &fields;
+        let form = IntegrationForm {
+            alias: trimmed(alias),
+            start_url: trimmed(start_url),
+            region: combo_value(region),
+        };
+        if form.alias.is_empty() {
+            return Err("Type an alias".into());
+        }
+        if form.start_url.is_empty() {
+            return Err("Type the portal's start URL".into());
+        }
+        if form.region.is_empty() {
+            return Err("Choose or type a region".into());
+        }
+        validate(&form).map(|()| form)
+    });
+    for field in [&alias, &start_url] {
+        let r = refresh.clone();
+        field.connect_changed(move |_| r());
+    }
+    on_combo_change(&region, &refresh);
+    shell.open(&alias);
+}
+
+/// A sign-in wait on screen; [`Waiting::close`] takes it down.
+pub struct Waiting {
+    window: gtk::Window,
+    slot: Slot<()>,
+}
+
+impl Waiting {
+    /// Takes the window down without answering: the sign-in is over.
+    pub fn close(self) {
+        self.slot.borrow_mut().take();
+        // SAFETY: as in `Answer::answer`: the handlers left only see the empty slot.
+        unsafe { self.window.destroy() };
+    }
+}
+
+/// See [`SignInWaitRequest`]: a small window with the URL (selectable) and, in device mode,
+/// the code, and Cancel. `cancel` runs when the user cancels (Cancel, Escape, the close
+/// box); not when [`Waiting::close`] takes the window down.
+pub fn sign_in_wait(req: SignInWaitRequest, cancel: Box<dyn FnOnce()>) -> Waiting {
+    let done: Box<dyn FnOnce(Option<()>)> = Box::new(move |answer| {
+        if answer.is_none() {
+            cancel()
+        }
+    });
+    let shell = Shell::new(titles::SIGN_IN, "Cancel", "", done);
+    shell.window.set_icon_name(Some("dialog-password"));
+    shell.window.set_default_size(FORM_WIDTH, -1);
+    shell.ok.set_no_show_all(true);
+    shell.status.set_no_show_all(true);
+
+    let row = gtk::Box::new(gtk::Orientation::Horizontal, 12);
+    let spinner = gtk::Spinner::new();
+    spinner.start();
+    spinner.set_valign(gtk::Align::Start);
+    row.pack_start(&spinner, false, false, 0);
+    let title = heading(&req.heading());
+    title.set_hexpand(true);
+    row.pack_start(&title, true, true, 0);
+    shell.body.add(&row);
+
+    if let Some(code) = &req.code {
+        let what = dim("The page shows this code; check it is the same:");
+        what.set_margin_top(6);
+        shell.body.add(&what);
+        let code_label = gtk::Label::new(None);
+        code_label.set_text(code);
+        code_label.set_selectable(true);
+        code_label.set_can_focus(false);
+        code_label.set_xalign(0.0);
+        code_label.set_attributes(Some(&attrs(&[
+            pango::AttrFloat::new_scale(1.6).into(),
+            pango::AttrInt::new_weight(pango::Weight::Bold).into(),
+            pango::AttrString::new_family("monospace").into(),
+        ])));
+        shell.body.add(&code_label);
+    }
+    let hint = dim("If no browser opened, open this address:");
+    hint.set_margin_top(6);
+    shell.body.add(&hint);
+    let url = label(&req.url);
+    url.set_selectable(true);
+    url.set_can_focus(false);
+    // The whole URL, wrapped anywhere, so that all of it can be selected and copied.
+    url.set_line_wrap_mode(pango::WrapMode::Char);
+    url.set_max_width_chars(70);
+    shell.body.add(&url);
+
+    let waiting = Waiting {
+        window: shell.window.clone(),
+        slot: shell.slot.clone(),
+    };
+    let cancel_button = shell.cancel.clone();
+    shell.window.set_default(Some(&cancel_button));
+    shell.open(&cancel_button);
+    waiting
 }

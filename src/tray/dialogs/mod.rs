@@ -92,6 +92,64 @@ pub mod titles {
     pub const ADD_CHAINED_ROLE: &str = "credtray: add chained role";
     /// The named profiles manager.
     pub const PROFILES: &str = "credtray: named profiles";
+    /// The IAM Identity Center integration form.
+    pub const ADD_INTEGRATION: &str = "credtray: add integration";
+    /// The window shown while a sign-in waits for the browser.
+    pub const SIGN_IN: &str = "credtray: sign-in";
+}
+
+/// What the integration form gives back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntegrationForm {
+    /// Alias.
+    pub alias: String,
+    /// The portal's start URL.
+    pub start_url: String,
+    /// The region of IAM Identity Center.
+    pub region: String,
+}
+
+/// Opens the integration form.
+pub struct IntegrationRequest {
+    /// Regions offered (another may be typed).
+    pub regions: Vec<String>,
+    /// Initial region.
+    pub region: String,
+    /// Checks the whole form on every change (the model's own checks).
+    pub validate: ValidateForm<IntegrationForm>,
+}
+
+/// Shows that a sign-in waits for the user in the browser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInWaitRequest {
+    /// The integration's alias.
+    pub alias: String,
+    /// The URL opened in the browser (shown in case none opened).
+    pub url: String,
+    /// In device mode, the code the page shows, for the user to compare.
+    pub code: Option<String>,
+}
+
+impl SignInWaitRequest {
+    /// The dialog's first line.
+    pub fn heading(&self) -> String {
+        format!("Waiting for sign-in to '{}' in your browser…", self.alias)
+    }
+
+    /// The whole message as plain text (for the platforms' dialog hosts).
+    pub fn message(&self) -> String {
+        let mut m = format!(
+            "{}\n\nIf no browser opened, open this address:\n{}",
+            self.heading(),
+            self.url
+        );
+        if let Some(code) = &self.code {
+            m.push_str(&format!(
+                "\n\nThe page shows this code; check it is the same: {code}"
+            ));
+        }
+        m
+    }
 }
 
 /// Asks for a session's MFA code.

@@ -10,7 +10,8 @@ use uuid::Uuid;
 use super::external::Prompt;
 use super::{
     ask, titles, ChainedRoleForm, ChainedRoleRequest, ChoiceRequest, ConfirmRequest, IamUserForm,
-    IamUserRequest, MfaRequest, ProfileChoice, ProfilesRequest, TextRequest,
+    IamUserRequest, IntegrationForm, IntegrationRequest, MfaRequest, ProfileChoice,
+    ProfilesRequest, SignInWaitRequest, TextRequest,
 };
 use crate::model::profile::DEFAULT_PROFILE;
 use crate::providers::interaction::is_valid_code;
@@ -388,4 +389,66 @@ pub fn named_profiles(req: ProfilesRequest, done: Box<dyn FnOnce(Option<ProfileC
             );
         }),
     );
+}
+
+fn integration_of(v: &[String]) -> IntegrationForm {
+    IntegrationForm {
+        alias: v[0].clone(),
+        start_url: v[1].clone(),
+        region: v[2].clone(),
+    }
+}
+
+/// See [`IntegrationRequest`].
+pub fn add_integration(req: IntegrationRequest, done: Box<dyn FnOnce(Option<IntegrationForm>)>) {
+    let fields = Rc::new(vec![
+        text_field("Alias of the new integration:"),
+        text_field("The portal's start URL (https://…awsapps.com/start):"),
+        choice_field("Region of IAM Identity Center:", req.regions, true),
+    ]);
+    let values = vec![String::new(), String::new(), req.region];
+    let validate = req.validate;
+    let finish: Finish = Rc::new(move |v: &[String]| validate(&integration_of(v)));
+    form(
+        titles::ADD_INTEGRATION,
+        fields,
+        values,
+        0,
+        None,
+        finish,
+        Box::new(move |v| done(v.map(|v| integration_of(&v)))),
+    );
+}
+
+/// A sign-in wait on screen; [`Waiting::close`] takes it down.
+pub struct Waiting {
+    closed: Rc<std::cell::Cell<bool>>,
+}
+
+impl Waiting {
+    /// The sign-in is over: the dialog's answer no longer matters. (The platform's dialog
+    /// host runs in a child process that cannot be closed from here; a late answer is
+    /// ignored.)
+    pub fn close(self) {
+        self.closed.set(true);
+    }
+}
+
+/// See [`SignInWaitRequest`]: the message with a button that cancels the sign-in.
+pub fn sign_in_wait(req: SignInWaitRequest, cancel: Box<dyn FnOnce()>) -> Waiting {
+    let closed = Rc::new(std::cell::Cell::new(false));
+    let seen = closed.clone();
+    ask(
+        Prompt::Confirm {
+            title: titles::SIGN_IN.into(),
+            message: req.message(),
+            ok_label: "Cancel sign-in".into(),
+        },
+        Box::new(move |answer| {
+            if answer.is_some() && !seen.get() {
+                cancel()
+            }
+        }),
+    );
+    Waiting { closed }
 }
