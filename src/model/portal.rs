@@ -115,8 +115,7 @@ pub fn plan_sync(
         .map(|s| s.alias.clone())
         .collect();
     for entry in &mut plan.renamed {
-        let s = state.session(entry.0).expect("a kept session");
-        let SessionKind::AwsSso(r) = &s.kind else {
+        let Some(SessionKind::AwsSso(r)) = state.session(entry.0).map(|s| &s.kind) else {
             continue;
         };
         let alias = alias_for(

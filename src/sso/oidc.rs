@@ -23,6 +23,9 @@ pub const GRANT_DEVICE: &str = "urn:ietf:params:oauth:grant-type:device_code";
 /// loopback redirects allow).
 pub const REGISTERED_REDIRECT: &str = "http://127.0.0.1/oauth/callback";
 
+/// How long a sign-in waits for the browser's redirect before giving up.
+pub const BROWSER_WAIT: Duration = Duration::from_secs(600);
+
 /// What an SSO call failure means for the caller.
 #[derive(Debug)]
 pub enum OidcFailure {

@@ -183,27 +183,6 @@ impl Notices {
     }
 }
 
-/// A sign-in to an integration waits for the user: where to go (the browser should have
-/// opened that page; in device mode, the code to confirm).
-pub fn signing_in(alias: &str, step: &crate::providers::SignInStep) -> Notice {
-    use crate::providers::SignInStep;
-    let body = match step {
-        SignInStep::Browser { url } => {
-            format!("Sign in to '{alias}' in your browser. If no browser opened, open {url}")
-        }
-        SignInStep::DeviceCode { url, code } => {
-            format!("Open {url} and confirm the code {code} to sign in to '{alias}'.")
-        }
-    };
-    Notice {
-        slot: None,
-        summary: format!("Sign in to '{alias}'"),
-        body,
-        action: None,
-        critical: false,
-    }
-}
-
 /// "could not start": a start from the menu failed (the menu has no terminal to print to).
 pub fn could_not_start(session: Uuid, alias: &str, reason: &str) -> Notice {
     Notice {
