@@ -22,10 +22,12 @@ use credtray::sso::AccessToken;
 use credtray::store::{MemorySecrets, Owner, SecretItem, SecretStore, StateStore};
 
 fn main() {
+    // `cargo test --all-targets` runs this too (without `--bench`): a small smoke run then.
+    let benching = std::env::args().any(|a| a == "--bench");
     let accounts: usize = std::env::var("SSO_BENCH_ACCOUNTS")
         .ok()
         .and_then(|n| n.parse().ok())
-        .unwrap_or(1000);
+        .unwrap_or(if benching { 1000 } else { 5 });
     let fake = sso_fake::FakeSso::start_with(sso_fake::Setup {
         accounts,
         roles: vec!["Admin".into(), "ReadOnly".into(), "Billing".into()],

@@ -878,3 +878,109 @@ fn two_starts_refreshing_at_once_share_one_sign_in() {
         w.sso.describe()
     );
 }
+
+/// The headless agent with its log in a file, pointed at the fake; killed when dropped.
+struct Agent {
+    child: std::process::Child,
+    log: PathBuf,
+}
+
+impl Agent {
+    fn start(w: &World) -> Agent {
+        let log = w.sb.root().join("agent.log");
+        let file = std::fs::File::create(&log).unwrap();
+        let mut cmd = w.sb.credtray_command();
+        cmd.arg("agent")
+            .env("CREDTRAY_LOG", "credtray=info")
+            .env("BROWSER", &w.noop)
+            .stdin(Stdio::null())
+            .stdout(file.try_clone().unwrap())
+            .stderr(file);
+        for (k, v) in w.sso.endpoint_env() {
+            cmd.env(k, v);
+        }
+        Agent {
+            child: cmd.spawn().unwrap(),
+            log,
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn an_integration_that_cannot_renew_is_reported_once_not_per_session() {
+    let w = World::new(
+        Setup {
+            accounts: 1,
+            roles: vec!["Admin".into(), "ReadOnly".into()],
+            // Inside the 5-minute renewal margin from the start: every use wants a refresh.
+            token_lifetime: Duration::from_secs(60),
+            credentials_lifetime_secs: 900,
+            ..Setup::default()
+        },
+        false,
+    );
+    w.add_and_login();
+    let (admin, read) = (sso_alias(1, "Admin"), sso_alias(1, "ReadOnly"));
+    // Both sessions' credentials are due for refresh at once, and so is the token.
+    w.sb.set_margin(43_200);
+    // Two profiles, so that both can be active at once.
+    w.sb.credtray(&["session", "edit", &read, "--profile", "second"])
+        .run()
+        .ok();
+    w.ct(&["session", "start", &admin]).run().ok();
+    w.ct(&["session", "start", &read]).run().ok();
+    // From now on the token cannot be renewed without the user.
+    w.sso.refuse_refresh(true);
+    let codes_before = w
+        .grants()
+        .iter()
+        .filter(|g| *g == "authorization_code")
+        .count();
+
+    let agent = Agent::start(&w);
+    // Each session's refresh meets the integration's need of a sign-in (logged per session
+    // at debug level only); the integration is reported once.
+    let waited = wait_until(Duration::from_secs(40), || {
+        let log = agent.log();
+        log.contains(&format!("session={admin}"))
+            && log.contains(&format!("session={read}"))
+            && log
+                .matches("waits for a sign-in to its integration")
+                .count()
+                >= 2
+    });
+    let log = agent.log();
+    assert!(waited, "both sessions met the expired sign-in:\n{log}");
+    assert_eq!(
+        log.matches("needs a new sign-in").count(),
+        1,
+        "one report for the integration, not one per session:\n{log}"
+    );
+    assert!(
+        !log.contains("cannot refresh by itself"),
+        "no per-session 'needs you' report:\n{log}"
+    );
+    assert_eq!(w.integration()["status"], "expired");
+    assert_eq!(
+        w.grants()
+            .iter()
+            .filter(|g| *g == "authorization_code")
+            .count(),
+        codes_before,
+        "the agent never starts a browser sign-in by itself"
+    );
+    assert!(w.browser_urls().len() == 1, "{:?}", w.browser_urls());
+    // The sessions keep their credentials until they run out.
+    assert!(w.sb.is_active(&admin) && w.sb.is_active(&read));
+}

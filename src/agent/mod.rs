@@ -380,6 +380,7 @@ pub async fn tick(
                     Ok(Refreshed::Gone) => {}
                     Err(EngineError::Provider(ProviderError::SignInNeeded { integration })) => {
                         // The integration is reported (once) by `renew_tokens`, not each session.
+                        tracing::info!(session = %alias, integration = %integration, "waits for a sign-in to its integration");
                         holds.insert(d.session, (active.refreshed_at, Hold::NeedsUser));
                         failures.insert(
                             d.session,

@@ -314,4 +314,26 @@ mod tests {
         assert_eq!(minutes_left(now - Duration::seconds(5), now), 0);
         assert_eq!(in_minutes(0), "now");
     }
+
+    #[test]
+    fn an_integration_needing_a_sign_in_offers_sign_in_in_its_own_slot() {
+        let id = Uuid::new_v4();
+        let n = Notices::new()
+            .for_event(
+                &Event::SignInNeeded {
+                    integration: id,
+                    alias: "corp".into(),
+                    reason: "its sign-in expired".into(),
+                },
+                Utc::now(),
+            )
+            .expect("a notice");
+        assert_eq!(n.slot, Some(id));
+        assert_eq!(n.summary, "Sign in to 'corp'");
+        assert_eq!(
+            n.action.as_ref().map(|a| a.0.as_str()),
+            Some(SIGN_IN_ACTION)
+        );
+        assert!(n.critical);
+    }
 }
