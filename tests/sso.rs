@@ -879,6 +879,60 @@ fn two_starts_refreshing_at_once_share_one_sign_in() {
     );
 }
 
+#[test]
+fn two_processes_needing_a_new_sign_in_share_one() {
+    let w = World::new(
+        Setup {
+            accounts: 2,
+            roles: vec!["Admin".into()],
+            token_lifetime: Duration::from_secs(60),
+            ..Setup::default()
+        },
+        false,
+    );
+    w.add_and_login();
+    // The token is refused by the portal and cannot be renewed: both processes need the
+    // user to sign in again.
+    w.sso.refuse_refresh(true);
+    w.sso.expire_access_tokens();
+    w.sso.set_latency(Duration::from_millis(200));
+    let spawn = |alias: String| {
+        let mut cmd = w.sb.credtray_command();
+        cmd.args(["session", "start", &alias])
+            .env("BROWSER", &w.follow)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in w.sso.endpoint_env() {
+            cmd.env(k, v);
+        }
+        cmd.spawn().unwrap()
+    };
+    let a = spawn(sso_alias(1, "Admin"));
+    let b = spawn(sso_alias(2, "Admin"));
+    for c in [a, b] {
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(
+        w.browser_urls().len(),
+        2,
+        "the login's sign-in, then one more shared by both processes:\n{}",
+        w.sso.describe()
+    );
+    assert_eq!(
+        w.grants()
+            .iter()
+            .filter(|g| *g == "authorization_code")
+            .count(),
+        2
+    );
+}
+
 /// The headless agent with its log in a file, pointed at the fake; killed when dropped.
 struct Agent {
     child: std::process::Child,
@@ -923,8 +977,9 @@ fn an_integration_that_cannot_renew_is_reported_once_not_per_session() {
         Setup {
             accounts: 1,
             roles: vec!["Admin".into(), "ReadOnly".into()],
-            // Inside the 5-minute renewal margin from the start: every use wants a refresh.
-            token_lifetime: Duration::from_secs(60),
+            // Inside the 5-minute renewal margin from the start (every use wants a refresh),
+            // and within the 30 s a token that cannot be renewed is still used for.
+            token_lifetime: Duration::from_secs(20),
             credentials_lifetime_secs: 900,
             ..Setup::default()
         },

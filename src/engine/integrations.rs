@@ -22,6 +22,8 @@ use crate::store::{Owner, SecretItem};
 
 /// An access token is renewed when less than this is left.
 pub const TOKEN_MARGIN: Duration = Duration::minutes(5);
+/// A token that cannot be renewed is still used while it has more than this left.
+pub const TOKEN_USABLE: Duration = Duration::seconds(30);
 
 /// What a sync did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -47,6 +49,18 @@ fn sign_in_gate(id: Uuid) -> Arc<tokio::sync::Mutex<()>> {
     map.entry(id).or_default().clone()
 }
 
+/// Held while signing in to one integration or renewing its token: within this process
+/// (a tokio mutex: waiting holds no thread) and across credtray processes (an advisory lock
+/// on `signin-<id>.lock` in the config folder, polled without blocking), so that the tray,
+/// the agent and the CLI never run two sign-ins of one integration at once.
+pub struct SignInGuard {
+    _in_process: tokio::sync::OwnedMutexGuard<()>,
+    _file: std::fs::File,
+}
+
+/// How long a process waits for another's sign-in to the same integration.
+pub const SIGN_IN_WAIT: std::time::Duration = std::time::Duration::from_secs(660);
+
 fn sso_err(alias: &str, operation: &'static str, message: String) -> EngineError {
     EngineError::Provider(ProviderError::Sso {
         subject: format!("integration '{alias}'"),
@@ -59,6 +73,61 @@ impl Engine {
     /// Clients for IAM Identity Center, over the SDK configuration STS uses.
     pub fn sso_clients(&self) -> SsoClients {
         SsoClients::new(self.sts.sdk_config())
+    }
+
+    /// Takes integration `integration`'s sign-in guard, waiting (asynchronously) while another
+    /// task or process signs in, at most [`SIGN_IN_WAIT`].
+    pub async fn sign_in_guard(
+        &self,
+        integration: &Integration,
+    ) -> Result<SignInGuard, EngineError> {
+        let in_process = sign_in_gate(integration.id).lock_owned().await;
+        let dir = self.store.dir();
+        crate::fsutil::ensure_private_dir(dir)
+            .map_err(|e| EngineError::Other(format!("cannot create {}: {e}", dir.display())))?;
+        let path = dir.join(format!("signin-{}.lock", integration.id));
+        let mut opts = std::fs::OpenOptions::new();
+        opts.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let file = opts
+            .open(&path)
+            .map_err(|e| EngineError::Other(format!("cannot open {}: {e}", path.display())))?;
+        let deadline = tokio::time::Instant::now() + SIGN_IN_WAIT;
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    if tokio::time::Instant::now() > deadline {
+                        return Err(EngineError::Other(format!(
+                            "another credtray process has been signing in to '{}' for over {} minutes ({} is held); finish or cancel that sign-in and try again",
+                            integration.alias,
+                            SIGN_IN_WAIT.as_secs() / 60,
+                            path.display()
+                        )));
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                }
+                Err(std::fs::TryLockError::Error(e))
+                    if e.kind() == std::io::ErrorKind::Unsupported =>
+                {
+                    break
+                }
+                Err(std::fs::TryLockError::Error(e)) => {
+                    return Err(EngineError::Other(format!(
+                        "cannot lock {}: {e}",
+                        path.display()
+                    )))
+                }
+            }
+        }
+        Ok(SignInGuard {
+            _in_process: in_process,
+            _file: file,
+        })
     }
 
     fn integration_by_id(&self, id: Uuid) -> Result<Integration, EngineError> {
@@ -207,8 +276,7 @@ impl Engine {
     ) -> Result<SyncReport, EngineError> {
         let integration = self.state()?.resolve_integration(query)?.clone();
         {
-            let gate = sign_in_gate(integration.id);
-            let _held = gate.lock().await;
+            let _held = self.sign_in_guard(&integration).await?;
             self.sign_in(&integration, ui.as_ref(), flow).await?;
         }
         self.sync(&integration.id.to_string(), ui, progress).await
@@ -308,16 +376,23 @@ impl Engine {
         id: Uuid,
         ui: &dyn Interaction,
     ) -> Result<String, EngineError> {
-        let gate = sign_in_gate(id);
-        let _held = gate.lock().await;
         let integration = self.integration_by_id(id)?;
-        if let Some(t) = self.read_json::<AccessToken>(id, SecretItem::SsoAccessToken)? {
+        let _held = self.sign_in_guard(&integration).await?;
+        let stored = self.read_json::<AccessToken>(id, SecretItem::SsoAccessToken)?;
+        if let Some(t) = &stored {
             if t.expires_at > Utc::now() + TOKEN_MARGIN {
-                return Ok(t.token);
+                return Ok(t.token.clone());
             }
         }
         if let Some(t) = self.try_refresh(&integration).await? {
             return Ok(t.token);
+        }
+        // Not renewable, but still good for a while: use it rather than ask the user now
+        // (the token may also be one another process just signed in for).
+        if let Some(t) = stored.or(self.read_json::<AccessToken>(id, SecretItem::SsoAccessToken)?) {
+            if t.expires_at > Utc::now() + TOKEN_USABLE {
+                return Ok(t.token);
+            }
         }
         if !ui.can_ask() {
             if integration.sign_in.is_some() {
@@ -340,9 +415,8 @@ impl Engine {
     /// Returns the new expiry; [`ProviderError::SignInNeeded`] when it cannot be renewed
     /// without the user (the integration is then marked expired).
     pub async fn refresh_integration(&self, id: Uuid) -> Result<DateTime<Utc>, EngineError> {
-        let gate = sign_in_gate(id);
-        let _held = gate.lock().await;
         let integration = self.integration_by_id(id)?;
+        let _held = self.sign_in_guard(&integration).await?;
         match self.try_refresh(&integration).await? {
             Some(t) => Ok(t.expires_at),
             None => {
@@ -495,6 +569,7 @@ impl Engine {
         let ids: Vec<Uuid> = removed.iter().map(|s| s.id).collect();
         self.forget_sessions(&ids);
         self.secrets.delete_all(Owner::Integration(id))?;
+        let _ = std::fs::remove_file(self.store.dir().join(format!("signin-{id}.lock")));
         Ok(removed)
     }
 }
