@@ -86,6 +86,32 @@ impl World {
         cmd
     }
 
+    /// Runs `session start` of two sessions in two processes at once (the following
+    /// browser), and asserts both succeed.
+    fn start_both_at_once(&self, a: &str, b: &str) {
+        let spawn = |alias: &str| {
+            let mut cmd = self.sb.credtray_command();
+            cmd.args(["session", "start", alias])
+                .env("BROWSER", &self.follow)
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped());
+            for (k, v) in self.sso.endpoint_env() {
+                cmd.env(k, v);
+            }
+            cmd.spawn().unwrap()
+        };
+        let children = [spawn(a), spawn(b)];
+        for c in children {
+            let out = c.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+
     /// The URLs the browser scripts were given so far.
     fn browser_urls(&self) -> Vec<String> {
         std::fs::read_to_string(&self.browser_log)
@@ -849,28 +875,7 @@ fn two_starts_refreshing_at_once_share_one_sign_in() {
     w.sso.set_latency(Duration::from_millis(300));
     // Both processes find the token near its end and refresh it; the portal rotates refresh
     // tokens, so the loser of the race presents one that was just used.
-    let spawn = |alias: String| {
-        let mut cmd = w.sb.credtray_command();
-        cmd.args(["session", "start", &alias])
-            .env("BROWSER", &w.follow)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        for (k, v) in w.sso.endpoint_env() {
-            cmd.env(k, v);
-        }
-        cmd.spawn().unwrap()
-    };
-    let a = spawn(sso_alias(1, "Admin"));
-    let b = spawn(sso_alias(2, "Admin"));
-    for c in [a, b] {
-        let out = c.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    w.start_both_at_once(&sso_alias(1, "Admin"), &sso_alias(2, "Admin"));
     assert_eq!(
         w.browser_urls().len(),
         1,
@@ -896,28 +901,7 @@ fn two_processes_needing_a_new_sign_in_share_one() {
     w.sso.refuse_refresh(true);
     w.sso.expire_access_tokens();
     w.sso.set_latency(Duration::from_millis(200));
-    let spawn = |alias: String| {
-        let mut cmd = w.sb.credtray_command();
-        cmd.args(["session", "start", &alias])
-            .env("BROWSER", &w.follow)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        for (k, v) in w.sso.endpoint_env() {
-            cmd.env(k, v);
-        }
-        cmd.spawn().unwrap()
-    };
-    let a = spawn(sso_alias(1, "Admin"));
-    let b = spawn(sso_alias(2, "Admin"));
-    for c in [a, b] {
-        let out = c.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    w.start_both_at_once(&sso_alias(1, "Admin"), &sso_alias(2, "Admin"));
     assert_eq!(
         w.browser_urls().len(),
         2,

@@ -524,13 +524,7 @@ impl Engine {
         self.secrets.delete(owner, SecretItem::SsoRefreshToken)?;
         self.locked(|state, cx| {
             // The chained sessions below them too: their credentials came from this sign-in.
-            let mut ids: Vec<Uuid> = Vec::new();
-            for s in state.sessions_of(id) {
-                ids.push(s.id);
-                ids.extend(state.descendants(s.id));
-            }
-            ids.sort();
-            ids.dedup();
+            let ids = state.sessions_of_with_children(id);
             let stopped = Self::stop_many(state, cx, &ids)?;
             if let Some(i) = state.integration_mut(id) {
                 i.sign_in = None;
@@ -550,13 +544,7 @@ impl Engine {
         let id = integration.id;
         let _ = self.logout(&id.to_string()).await;
         let removed = self.locked(|state, cx| {
-            let mut ids: Vec<Uuid> = Vec::new();
-            for s in state.sessions_of(id) {
-                ids.push(s.id);
-                ids.extend(state.descendants(s.id));
-            }
-            ids.sort();
-            ids.dedup();
+            let ids = state.sessions_of_with_children(id);
             Self::stop_many(state, cx, &ids)?;
             let sessions: Vec<Session> = ids
                 .iter()

@@ -170,6 +170,19 @@ impl super::State {
         Ok(())
     }
 
+    /// The ids of the sessions of integration `id` and of the chained sessions below them,
+    /// sorted.
+    pub fn sessions_of_with_children(&self, id: Uuid) -> Vec<Uuid> {
+        let mut ids: Vec<Uuid> = Vec::new();
+        for s in self.sessions_of(id) {
+            ids.push(s.id);
+            ids.extend(self.descendants(s.id));
+        }
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+
     /// The sessions that come from integration `id`.
     pub fn sessions_of(&self, id: Uuid) -> impl Iterator<Item = &super::Session> {
         self.sessions
