@@ -14,6 +14,7 @@ packages=(
   dbus dbus-x11 gnome-keyring libsecret-tools
   # the tray and its tests
   libgtk-3-dev libayatana-appindicator3-dev libxdo-dev
+  libwebkit2gtk-4.1-dev # the SAML sign-in window (wry)
   xvfb xdotool imagemagick dunst libnotify-bin trayer
   python3-dbus # the tray tests read the menu over D-Bus with Debian's python3
 )

@@ -21,6 +21,7 @@ pub mod engine;
 pub mod fsutil;
 pub mod model;
 pub mod providers;
+pub mod saml;
 pub mod sso;
 pub mod store;
 pub mod tray;

@@ -35,14 +35,31 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    let result = if cli.command.is_none() {
+    if cli.command.is_none() {
         // The tray needs the main thread for its event loop; tokio runs beside it.
-        credtray::tray::run(runtime)
+        return report(credtray::tray::run(runtime));
+    }
+    // A command runs on tokio in a thread of its own; the main thread stays free for the
+    // sign-in window a federated session may need (its event loop is made only then).
+    let code = credtray::saml::host::run(runtime, async move {
+        match report(
+            credtray::cli::run(cli)
+                .await
+                .map(|()| std::process::ExitCode::SUCCESS),
+        ) {
+            c if c == std::process::ExitCode::SUCCESS => 0,
+            _ => 1,
+        }
+    });
+    if code == 0 {
+        std::process::ExitCode::SUCCESS
     } else {
-        runtime
-            .block_on(credtray::cli::run(cli))
-            .map(|()| std::process::ExitCode::SUCCESS)
-    };
+        std::process::ExitCode::from(u8::try_from(code).unwrap_or(1))
+    }
+}
+
+/// Prints an error as one line on stderr and turns the result into an exit code.
+fn report(result: anyhow::Result<std::process::ExitCode>) -> std::process::ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {

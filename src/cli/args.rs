@@ -13,6 +13,8 @@ pub struct Cli {
 }
 
 /// Top-level commands.
+// Parsed once per process: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the rotation agent in the foreground, with no GUI; logs go to stderr.
@@ -214,6 +216,25 @@ pub enum AddCommand {
         #[arg(long, value_name = "SECONDS", default_value_t = crate::model::session::DEFAULT_ROLE_DURATION)]
         duration: u32,
     },
+    /// A role reached through a SAML 2.0 identity provider: its sign-in page opens in a
+    /// window of credtray's own, and the assertion goes to AssumeRoleWithSAML.
+    IamRoleFederated {
+        /// Alias, profile and region.
+        #[command(flatten)]
+        common: CommonFields,
+        /// The role's ARN (arn:aws:iam::ACCOUNT:role/NAME).
+        #[arg(long, value_name = "ARN")]
+        role_arn: String,
+        /// The IdP's ARN in IAM (arn:aws:iam::ACCOUNT:saml-provider/NAME).
+        #[arg(long, value_name = "ARN")]
+        idp_arn: String,
+        /// The IdP's SAML 2.0 sign-in URL (https).
+        #[arg(long, value_name = "URL")]
+        saml_url: String,
+        /// Role credentials' lifetime in seconds (900–43200, and at most the role's maximum).
+        #[arg(long, value_name = "SECONDS", default_value_t = crate::model::session::DEFAULT_ROLE_DURATION)]
+        duration: u32,
+    },
 }
 
 /// `credtray session edit …`: only the given fields change.
@@ -242,9 +263,15 @@ pub struct EditArgs {
     /// New parent session (iam-role-chained).
     #[arg(long, value_name = "SESSION")]
     pub parent: Option<String>,
-    /// New role ARN (iam-role-chained).
+    /// New role ARN (iam-role-chained, iam-role-federated).
     #[arg(long, value_name = "ARN")]
     pub role_arn: Option<String>,
+    /// New IdP ARN (iam-role-federated).
+    #[arg(long, value_name = "ARN")]
+    pub idp_arn: Option<String>,
+    /// New SAML sign-in URL (iam-role-federated).
+    #[arg(long, value_name = "URL")]
+    pub saml_url: Option<String>,
     /// New RoleSessionName (iam-role-chained).
     #[arg(long, value_name = "NAME")]
     pub role_session_name: Option<String>,

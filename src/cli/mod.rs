@@ -14,7 +14,9 @@ use uuid::Uuid;
 use crate::awsfiles::AwsPaths;
 use crate::engine::{Engine, EngineError, StartOptions};
 use crate::model::session::{ROLE_DURATION_RANGE, USER_DURATION_RANGE};
-use crate::model::{ChainedRole, IamUser, Session, SessionKind, State, ROTATION_MARGIN_RANGE};
+use crate::model::{
+    ChainedRole, FederatedRole, IamUser, Session, SessionKind, State, ROTATION_MARGIN_RANGE,
+};
 use crate::providers::Sts;
 use crate::store::{Keychain, Owner, SecretItem, StateStore};
 
@@ -260,6 +262,21 @@ async fn add_session(add: AddCommand) -> Result<()> {
             });
             (common, kind, None)
         }
+        AddCommand::IamRoleFederated {
+            common,
+            role_arn,
+            idp_arn,
+            saml_url,
+            duration,
+        } => {
+            let kind = SessionKind::IamRoleFederated(FederatedRole {
+                role_arn,
+                idp_arn,
+                saml_url,
+                duration_secs: duration,
+            });
+            (common, kind, None)
+        }
     };
     let session = Session {
         id,
@@ -317,6 +334,8 @@ async fn edit_session(a: EditArgs) -> Result<()> {
                 || a.external_id.is_some()
                 || a.mfa_serial.is_some()
                 || a.duration.is_some()
+                || a.idp_arn.is_some()
+                || a.saml_url.is_some()
                 || a.access_keys
             {
                 bail!("session '{}' comes from an IAM Identity Center integration: only its --profile and --region can change (its alias, account and role follow the portal)", s.alias);
@@ -327,8 +346,10 @@ async fn edit_session(a: EditArgs) -> Result<()> {
                 || a.role_arn.is_some()
                 || a.role_session_name.is_some()
                 || a.external_id.is_some()
+                || a.idp_arn.is_some()
+                || a.saml_url.is_some()
             {
-                bail!("session '{}' is an iam-user session: --parent, --role-arn, --role-session-name and --external-id do not apply", s.alias);
+                bail!("session '{}' is an iam-user session: --parent, --role-arn, --role-session-name, --external-id, --idp-arn and --saml-url do not apply", s.alias);
             }
             if let Some(m) = a.mfa_serial {
                 u.mfa_serial = Some(m).filter(|m| !m.trim().is_empty());
@@ -341,8 +362,12 @@ async fn edit_session(a: EditArgs) -> Result<()> {
             }
         }
         SessionKind::IamRoleChained(r) => {
-            if a.mfa_serial.is_some() || a.access_keys {
-                bail!("session '{}' is an iam-role-chained session: --mfa-serial and --access-keys do not apply", s.alias);
+            if a.mfa_serial.is_some()
+                || a.access_keys
+                || a.idp_arn.is_some()
+                || a.saml_url.is_some()
+            {
+                bail!("session '{}' is an iam-role-chained session: --mfa-serial, --access-keys, --idp-arn and --saml-url do not apply", s.alias);
             }
             if let Some(p) = a.parent {
                 r.parent = state.resolve(&p)?.id;
@@ -359,6 +384,28 @@ async fn edit_session(a: EditArgs) -> Result<()> {
             if let Some(d) = a.duration {
                 check_duration(d, ROLE_DURATION_RANGE)?;
                 r.duration_secs = d;
+            }
+        }
+        SessionKind::IamRoleFederated(f) => {
+            if a.parent.is_some()
+                || a.role_session_name.is_some()
+                || a.external_id.is_some()
+                || a.mfa_serial.is_some()
+                || a.access_keys
+            {
+                bail!("session '{}' is an iam-role-federated session: --parent, --role-session-name, --external-id, --mfa-serial and --access-keys do not apply", s.alias);
+            }
+            if let Some(arn) = a.role_arn {
+                f.role_arn = arn;
+            }
+            if let Some(arn) = a.idp_arn {
+                f.idp_arn = arn;
+            }
+            if let Some(url) = a.saml_url {
+                f.saml_url = url;
+            }
+            if let Some(d) = a.duration {
+                f.duration_secs = d;
             }
         }
     }

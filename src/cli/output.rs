@@ -35,6 +35,11 @@ pub fn sessions_json(state: &State) -> Value {
                     obj.insert("account_name".into(), json!(r.account_name));
                     obj.insert("role_name".into(), json!(r.role_name));
                 }
+                SessionKind::IamRoleFederated(f) => {
+                    obj.insert("role_arn".into(), json!(f.role_arn));
+                    obj.insert("idp_arn".into(), json!(f.idp_arn));
+                    obj.insert("saml_url".into(), json!(f.saml_url));
+                }
                 SessionKind::IamRoleChained(r) => {
                     obj.insert("parent".into(), json!(r.parent));
                     obj.insert("role_arn".into(), json!(r.role_arn));

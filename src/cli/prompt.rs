@@ -6,9 +6,12 @@ use std::sync::Mutex;
 
 use anyhow::{bail, Context, Result};
 
-use crate::model::Session;
+use crate::model::{FederatedRole, Session};
 use crate::providers::interaction::is_valid_code;
 use crate::providers::{Interaction, ProviderError, SignInStep};
+use crate::saml::host::HostError;
+use crate::saml::window::SignInFailure;
+use crate::saml::Assertion;
 
 /// An IAM user's long-term keys as typed.
 pub struct AccessKeys {
@@ -106,6 +109,46 @@ impl Interaction for TerminalMfa {
             integration: alias.to_string(),
         }
     }
+
+    async fn saml_sign_in(
+        &self,
+        session: &Session,
+        role: &FederatedRole,
+    ) -> Result<Assertion, ProviderError> {
+        window_sign_in(session, role).await
+    }
+}
+
+/// The sign-in window of this process (see `saml::host`), for a federated session.
+pub async fn window_sign_in(
+    session: &Session,
+    role: &FederatedRole,
+) -> Result<Assertion, ProviderError> {
+    let alias = session.alias.clone();
+    if !crate::saml::display_available() {
+        return Err(ProviderError::SamlNeedsDisplay { session: alias });
+    }
+    let dir = crate::saml::data_dir(&role.saml_url).map_err(|e| ProviderError::SamlWindow {
+        session: alias.clone(),
+        message: format!("cannot create the sign-in data folder: {e}"),
+    })?;
+    crate::saml::host::sign_in(&alias, &role.saml_url, dir)
+        .await
+        .map_err(|e| match e {
+            HostError::NoDisplay => ProviderError::SamlNeedsDisplay {
+                session: alias.clone(),
+            },
+            HostError::NoHost => ProviderError::SamlSignInNeeded {
+                session: alias.clone(),
+            },
+            HostError::Failed(SignInFailure::Closed) => ProviderError::SamlCancelled {
+                session: alias.clone(),
+            },
+            HostError::Failed(SignInFailure::Window(message)) => ProviderError::SamlWindow {
+                session: alias.clone(),
+                message,
+            },
+        })
 }
 
 impl TerminalMfa {

@@ -1,6 +1,7 @@
 //! The pure model: sessions, named profiles, settings and the rules that tie them
 //! together. Plain data and functions; no I/O.
 
+pub mod federated;
 pub mod integration;
 pub mod portal;
 pub mod profile;
@@ -10,9 +11,10 @@ pub mod state;
 pub mod text;
 pub mod validate;
 
+pub use federated::validate_federated;
 pub use integration::{Integration, SignIn, Status};
 pub use profile::{validate_profile_name, DEFAULT_PROFILE};
 pub use region::{validate_region, REGIONS};
-pub use session::{ChainedRole, IamUser, KindName, Session, SessionKind, SsoRole};
+pub use session::{ChainedRole, FederatedRole, IamUser, KindName, Session, SessionKind, SsoRole};
 pub use state::{Active, ModelError, Pending, Settings, State, SCHEMA_VERSION};
 pub use validate::ROTATION_MARGIN_RANGE;

@@ -15,6 +15,8 @@ pub const DEFAULT_REGION: &str = "us-east-1";
 pub const USER_DURATION_RANGE: (u32, u32) = (900, 129_600);
 /// Bounds STS puts on AssumeRole's DurationSeconds (12 hours at most; chained roles get 1 hour).
 pub const ROLE_DURATION_RANGE: (u32, u32) = (900, 43_200);
+/// Bounds STS puts on AssumeRoleWithSAML's DurationSeconds.
+pub const FEDERATED_DURATION_RANGE: (u32, u32) = (900, 43_200);
 
 /// One session as stored in the state file. Holds no secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,6 +45,22 @@ pub enum SessionKind {
     IamRoleChained(ChainedRole),
     /// A role of an account in an IAM Identity Center integration → SSO GetRoleCredentials.
     AwsSso(SsoRole),
+    /// A role reached through a SAML 2.0 identity provider → STS AssumeRoleWithSAML.
+    IamRoleFederated(FederatedRole),
+}
+
+/// Fields of an `iam-role-federated` session: the IdP's sign-in URL and the role/provider
+/// pair to pick from its assertion. Checked by [`super::federated::validate_federated`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FederatedRole {
+    /// The role to assume (`arn:aws:iam::ACCOUNT:role/NAME`).
+    pub role_arn: String,
+    /// The IdP's SAML provider in IAM (`arn:aws:iam::ACCOUNT:saml-provider/NAME`).
+    pub idp_arn: String,
+    /// The IdP's SAML 2.0 sign-in URL (IdP-initiated), https.
+    pub saml_url: String,
+    /// AssumeRoleWithSAML DurationSeconds.
+    pub duration_secs: u32,
 }
 
 /// Fields of an `aws-sso` session: which account and role of which integration. Set by
@@ -94,6 +112,8 @@ pub enum KindName {
     IamRoleChained,
     /// `aws-sso`
     AwsSso,
+    /// `iam-role-federated`
+    IamRoleFederated,
 }
 
 impl KindName {
@@ -103,6 +123,7 @@ impl KindName {
             KindName::IamUser => "iam-user",
             KindName::IamRoleChained => "iam-role-chained",
             KindName::AwsSso => "aws-sso",
+            KindName::IamRoleFederated => "iam-role-federated",
         }
     }
 }
@@ -114,6 +135,7 @@ impl SessionKind {
             SessionKind::IamUser(_) => KindName::IamUser,
             SessionKind::IamRoleChained(_) => KindName::IamRoleChained,
             SessionKind::AwsSso(_) => KindName::AwsSso,
+            SessionKind::IamRoleFederated(_) => KindName::IamRoleFederated,
         }
     }
 
@@ -121,7 +143,9 @@ impl SessionKind {
     pub fn parent(&self) -> Option<Uuid> {
         match self {
             SessionKind::IamRoleChained(r) => Some(r.parent),
-            SessionKind::IamUser(_) | SessionKind::AwsSso(_) => None,
+            SessionKind::IamUser(_) | SessionKind::AwsSso(_) | SessionKind::IamRoleFederated(_) => {
+                None
+            }
         }
     }
 
@@ -131,6 +155,7 @@ impl SessionKind {
         match self {
             SessionKind::IamUser(u) => Some(u.duration_secs),
             SessionKind::IamRoleChained(r) => Some(r.duration_secs),
+            SessionKind::IamRoleFederated(r) => Some(r.duration_secs),
             SessionKind::AwsSso(_) => None,
         }
     }

@@ -420,6 +420,9 @@ impl State {
                 s.region, s.alias
             )));
         }
+        if let super::SessionKind::IamRoleFederated(f) = &s.kind {
+            super::federated::validate_federated(f).map_err(ModelError::InvalidField)?;
+        }
         if let Some(p) = s.kind.parent() {
             let parent = self
                 .session(p)

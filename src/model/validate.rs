@@ -5,7 +5,9 @@
 use chrono::{DateTime, TimeZone, Utc};
 
 use super::profile::validate_profile_name;
-use super::session::{SessionKind, ROLE_DURATION_RANGE, USER_DURATION_RANGE};
+use super::session::{
+    SessionKind, FEDERATED_DURATION_RANGE, ROLE_DURATION_RANGE, USER_DURATION_RANGE,
+};
 use super::state::State;
 
 /// Bounds of `settings.rotation_margin_secs` (10 seconds to 12 hours).
@@ -64,6 +66,7 @@ impl State {
             let range = match &s.kind {
                 SessionKind::IamUser(_) => Some(USER_DURATION_RANGE),
                 SessionKind::IamRoleChained(_) => Some(ROLE_DURATION_RANGE),
+                SessionKind::IamRoleFederated(_) => Some(FEDERATED_DURATION_RANGE),
                 SessionKind::AwsSso(_) => None,
             };
             if let (Some(range), Some(d)) = (range, s.kind.duration_secs()) {

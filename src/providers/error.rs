@@ -98,6 +98,52 @@ pub enum ProviderError {
         /// The integration's alias.
         integration: String,
     },
+    /// A federated session's sign-in window needs a display, and there is none.
+    #[error("session '{session}' signs in through its identity provider's page, which needs a display (DISPLAY or WAYLAND_DISPLAY is not set): start it from a desktop session; nothing was written")]
+    SamlNeedsDisplay {
+        /// The session's alias.
+        session: String,
+    },
+    /// A federated session needs its user to sign in, and nobody can be asked here.
+    #[error("session '{session}' needs you to sign in to its identity provider: run `credtray session start {session}` (or start it in the tray)")]
+    SamlSignInNeeded {
+        /// The session's alias.
+        session: String,
+    },
+    /// The user closed the sign-in window.
+    #[error("sign-in to '{session}' cancelled: the window was closed; nothing was written")]
+    SamlCancelled {
+        /// The session's alias.
+        session: String,
+    },
+    /// The sign-in window could not be shown or failed.
+    #[error("session '{session}': the sign-in window failed: {message}")]
+    SamlWindow {
+        /// The session's alias.
+        session: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The identity provider's assertion does not offer the session's role.
+    #[error("session '{session}': the identity provider's assertion does not offer role {role} with provider {idp}; it offers: {}", if .offered.is_empty() { "no roles".to_string() } else { .offered.join("; ") })]
+    SamlRoleMissing {
+        /// The session's alias.
+        session: String,
+        /// The session's role ARN.
+        role: String,
+        /// The session's IdP ARN.
+        idp: String,
+        /// The "role (provider)" pairs the assertion offers.
+        offered: Vec<String>,
+    },
+    /// The captured SAMLResponse could not be read (never quoted: it is a credential).
+    #[error("session '{session}': the identity provider's SAML response could not be read: {why}")]
+    SamlBadAssertion {
+        /// The session's alias.
+        session: String,
+        /// What is wrong with it.
+        why: String,
+    },
     /// IAM Identity Center (its portal or SSO-OIDC) refused or could not be reached.
     #[error("{subject}: {operation} failed: {message}")]
     Sso {

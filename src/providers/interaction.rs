@@ -4,7 +4,8 @@
 //! dialogs; the background agent cannot ask, and says so ([`NoInteraction`]).
 
 use super::ProviderError;
-use crate::model::Session;
+use crate::model::{FederatedRole, Session};
+use crate::saml::Assertion;
 
 /// What a sign-in waits for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +37,19 @@ pub trait Interaction: Send + Sync {
     /// ([`ProviderError::Cancelled`]). Where no one can be asked it returns at once with
     /// [`ProviderError::SignInNeeded`].
     async fn signing_in(&self, alias: &str, step: &SignInStep) -> ProviderError;
+
+    /// Signs in to a federated session's identity provider in the sign-in window and
+    /// returns the SAMLResponse it posts. Where no window can be shown it says so.
+    async fn saml_sign_in(
+        &self,
+        session: &Session,
+        role: &FederatedRole,
+    ) -> Result<Assertion, ProviderError> {
+        let _ = role;
+        Err(ProviderError::SamlSignInNeeded {
+            session: session.alias.clone(),
+        })
+    }
 
     /// Whether this can ask anyone (false for the background agent): a sign-in is not even
     /// started without someone to complete it.

@@ -7,6 +7,7 @@ pub mod cached;
 pub mod credentials;
 pub mod error;
 pub mod interaction;
+pub mod saml;
 pub mod session_token;
 pub mod sso;
 pub mod sts;
@@ -101,6 +102,12 @@ pub fn build(
                 session: session.clone(),
                 role: role.clone(),
                 tokens: ctx.sso.clone(),
+            }),
+            SessionKind::IamRoleFederated(role) => Box::new(saml::SamlRoleProvider {
+                session: session.clone(),
+                role: role.clone(),
+                interaction: ctx.mfa.clone(),
+                sts: ctx.sts.clone(),
             }),
             SessionKind::IamRoleChained(role) => {
                 let parent = provider.take().ok_or_else(|| {

@@ -67,6 +67,15 @@ impl Sts {
         &self.base
     }
 
+    /// A client for `region` that signs nothing, for the calls that take no credentials
+    /// (AssumeRoleWithSAML).
+    pub fn unsigned_client(&self, region: &str) -> aws_sdk_sts::Client {
+        let conf = aws_sdk_sts::config::Builder::from(&self.base)
+            .region(Region::new(region.to_string()))
+            .build();
+        aws_sdk_sts::Client::from_conf(conf)
+    }
+
     /// A client for `region` signing with `credentials`.
     pub fn client(&self, region: &str, credentials: &Credentials) -> aws_sdk_sts::Client {
         let conf = aws_sdk_sts::config::Builder::from(&self.base)

@@ -1,0 +1,703 @@
+//! `iam-role-federated` end to end: a loopback SAML identity provider (a sign-in form, a
+//! session cookie, the usual self-submitting form posting a base64 SAMLResponse to
+//! `https://signin.aws.amazon.com/saml`), credtray's sign-in window (WebKitGTK under a
+//! private Xvfb, typed into with xdotool), moto's AssumeRoleWithSAML, and the real AWS CLI
+//! checking which identity was written. Run under `scripts/with-keyring.sh
+//! scripts/with-desktop.sh`.
+
+#![allow(dead_code)]
+
+mod common;
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use common::x11::{self, Xvfb};
+use common::{assumed_role_arn, Moto, Sandbox};
+
+const ROLE: &str = "arn:aws:iam::123456789012:role/Fed";
+const IDP: &str = "arn:aws:iam::123456789012:saml-provider/TestIdP";
+const USER: &str = "alice";
+const PASSWORD: &str = "correct horse";
+const WINDOW_TIMEOUT: Duration = Duration::from_secs(40);
+const START_TIMEOUT: Duration = Duration::from_secs(90);
+
+// ---------------------------------------------------------------------------------------------
+// The loopback SAML identity provider
+
+#[derive(Default)]
+struct IdpLog {
+    /// Every request line, in order ("GET /", "POST /login").
+    requests: Vec<String>,
+}
+
+struct Idp {
+    port: u16,
+    log: Arc<Mutex<IdpLog>>,
+    /// The base64 SAMLResponse it hands out (the same each time).
+    assertion: String,
+    /// A string in the assertion's XML that appears nowhere else.
+    marker: String,
+}
+
+impl Idp {
+    /// An IdP whose assertion offers `roles` ("role,provider" values). With `remembered`,
+    /// every visitor is already signed in.
+    fn start(roles: &[&str], remembered: bool) -> Idp {
+        let marker = format!("credtray-test-assertion-{}", uuid_like());
+        let values: String = roles
+            .iter()
+            .map(|r| format!("<saml:AttributeValue>{r}</saml:AttributeValue>"))
+            .collect();
+        let xml = format!(
+            r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="{marker}" Version="2.0" IssueInstant="2024-01-01T00:00:00Z"><saml:Issuer>http://127.0.0.1/idp</saml:Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status><saml:Assertion ID="a-{marker}" Version="2.0" IssueInstant="2024-01-01T00:00:00Z"><saml:Issuer>http://127.0.0.1/idp</saml:Issuer><saml:Subject><saml:NameID>{USER}</saml:NameID></saml:Subject><saml:AttributeStatement><saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/Role">{values}</saml:Attribute><saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/RoleSessionName"><saml:AttributeValue>{USER}</saml:AttributeValue></saml:Attribute></saml:AttributeStatement></saml:Assertion></samlp:Response>"#
+        );
+        let assertion = base64::engine::general_purpose::STANDARD.encode(xml);
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the IdP");
+        let port = listener.local_addr().unwrap().port();
+        let log = Arc::new(Mutex::new(IdpLog::default()));
+        let cookie = format!("idp_session={}", uuid_like());
+        {
+            let log = log.clone();
+            let assertion = assertion.clone();
+            thread::spawn(move || {
+                for stream in listener.incoming().flatten() {
+                    let log = log.clone();
+                    let assertion = assertion.clone();
+                    let cookie = cookie.clone();
+                    thread::spawn(move || {
+                        serve(stream, &log, &assertion, &cookie, remembered);
+                    });
+                }
+            });
+        }
+        Idp {
+            port,
+            log,
+            assertion,
+            marker,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/", self.port)
+    }
+
+    fn requests(&self) -> Vec<String> {
+        self.log.lock().unwrap().requests.clone()
+    }
+
+    fn count(&self, line: &str) -> usize {
+        self.requests().iter().filter(|r| *r == line).count()
+    }
+}
+
+fn uuid_like() -> String {
+    let mut b = [0u8; 12];
+    getrandom_fill(&mut b);
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn getrandom_fill(b: &mut [u8]) {
+    let mut f = fs::File::open("/dev/urandom").expect("/dev/urandom");
+    f.read_exact(b).expect("read /dev/urandom");
+}
+
+const SIGN_IN_PAGE: &str = r#"<!doctype html><html><head><title>Test IdP</title></head><body>
+<h1>Test IdP</h1><form method="post" action="/login">
+<p>User <input name="user" id="user" autofocus></p>
+<p>Password <input name="password" id="password" type="password"></p>
+<p><input type="submit" value="Sign in"></p></form>
+<script>document.getElementById("user").focus();</script></body></html>"#;
+
+fn saml_post_page(assertion: &str) -> String {
+    format!(
+        r#"<!doctype html><html><body onload="document.forms[0].submit()"><form method="post" action="https://signin.aws.amazon.com/saml"><input type="hidden" name="SAMLResponse" value="{assertion}"><noscript><input type="submit" value="Continue"></noscript></form><script>document.forms[0].submit()</script></body></html>"#
+    )
+}
+
+fn serve(stream: TcpStream, log: &Mutex<IdpLog>, assertion: &str, cookie: &str, remembered: bool) {
+    let mut reader = BufReader::new(stream.try_clone().expect("clone stream"));
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+        return;
+    }
+    let mut headers = HashMap::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = line.split_once(':') {
+            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
+        }
+    }
+    let len: usize = headers
+        .get("content-length")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0u8; len];
+    let _ = reader.read_exact(&mut body);
+    let body = String::from_utf8_lossy(&body).into_owned();
+    let mut parts = request_line.split_whitespace();
+    let method = parts.next().unwrap_or("").to_string();
+    let path = parts.next().unwrap_or("").to_string();
+    let line = format!("{method} {path}");
+    log.lock().unwrap().requests.push(line.clone());
+    let signed_in = remembered
+        || headers
+            .get("cookie")
+            .is_some_and(|c| c.split(';').any(|p| p.trim() == cookie));
+    let (status, extra, page) = match line.as_str() {
+        "GET /" if signed_in => ("200 OK", String::new(), saml_post_page(assertion)),
+        "GET /" => ("200 OK", String::new(), SIGN_IN_PAGE.to_string()),
+        "POST /login" => {
+            let form: HashMap<String, String> = body
+                .split('&')
+                .filter_map(|kv| kv.split_once('='))
+                .map(|(k, v)| (k.to_string(), url_decode(v)))
+                .collect();
+            if form.get("user").map(String::as_str) == Some(USER)
+                && form.get("password").map(String::as_str) == Some(PASSWORD)
+            {
+                (
+                    "200 OK",
+                    format!("Set-Cookie: {cookie}; Max-Age=3600; Path=/; HttpOnly\r\n"),
+                    saml_post_page(assertion),
+                )
+            } else {
+                (
+                    "200 OK",
+                    String::new(),
+                    SIGN_IN_PAGE.replace("<h1>Test IdP</h1>", "<h1>Wrong user or password</h1>"),
+                )
+            }
+        }
+        _ => ("404 Not Found", String::new(), "not found".to_string()),
+    };
+    let mut stream = stream;
+    let _ = write!(
+        stream,
+        "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n{page}",
+        page.len()
+    );
+    let _ = stream.flush();
+}
+
+fn url_decode(s: &str) -> String {
+    let s = s.replace('+', " ");
+    let bytes = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+fn add_federated(sb: &Sandbox, alias: &str, url: &str) {
+    sb.credtray(&[
+        "session",
+        "add",
+        "iam-role-federated",
+        "--alias",
+        alias,
+        "--role-arn",
+        ROLE,
+        "--idp-arn",
+        IDP,
+        "--saml-url",
+        url,
+        "--profile",
+        "fed",
+    ])
+    .run()
+    .ok();
+}
+
+/// `credtray session start ALIAS` in the background, with the display.
+fn spawn_start(sb: &Sandbox, alias: &str, display: &str) -> Child {
+    let mut cmd = sb.credtray_command();
+    cmd.args(["session", "start", alias])
+        .env("DISPLAY", display)
+        .env("GDK_BACKEND", "x11")
+        .env("NO_AT_BRIDGE", "1")
+        .env("XDG_DATA_HOME", sb.root().join("data"))
+        .env("XDG_CACHE_HOME", sb.root().join("cache"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd.spawn().expect("spawn credtray session start")
+}
+
+struct Finished {
+    success: bool,
+    stdout: String,
+    stderr: String,
+}
+
+/// Waits for `child`, calling `watch` every 20 ms meanwhile.
+fn wait_child(mut child: Child, timeout: Duration, mut watch: impl FnMut(u32)) -> Finished {
+    let pid = child.id();
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        watch(pid);
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            let mut err = String::new();
+            let _ = child.stderr.take().unwrap().read_to_string(&mut err);
+            panic!("credtray session start did not finish within {timeout:?}; stderr:\n{err}");
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    let _ = child.stdout.take().unwrap().read_to_string(&mut stdout);
+    let _ = child.stderr.take().unwrap().read_to_string(&mut stderr);
+    Finished {
+        success: status.success(),
+        stdout,
+        stderr,
+    }
+}
+
+/// Every process's argument vector (those readable).
+fn all_cmdlines() -> Vec<String> {
+    let mut out = Vec::new();
+    if let Ok(entries) = fs::read_dir("/proc") {
+        for e in entries.flatten() {
+            if let Ok(bytes) = fs::read(e.path().join("cmdline")) {
+                out.push(String::from_utf8_lossy(&bytes).replace('\0', " "));
+            }
+        }
+    }
+    out
+}
+
+/// Files under `dir` whose bytes contain `needle`.
+fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            let Ok(meta) = fs::symlink_metadata(&p) else {
+                continue;
+            };
+            if meta.is_dir() {
+                stack.push(p);
+            } else if meta.is_file() {
+                if let Ok(bytes) = fs::read(&p) {
+                    if bytes.windows(needle.len()).any(|w| w == needle) {
+                        found.push(p.display().to_string());
+                    }
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Pieces of the assertion that would betray it in a file, a log or an argument: a
+/// stretch of its base64 (no `+`, `/` or `=`, so URL-encoding leaves it alone) and the
+/// marker of its decoded XML.
+fn needles(idp: &Idp) -> Vec<String> {
+    let b64 = &idp.assertion;
+    let mid = b64.len() / 2;
+    let stretch: String = b64[mid..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .take(24)
+        .collect();
+    assert!(stretch.len() >= 12, "a plain stretch of the assertion");
+    vec![stretch, idp.marker.clone()]
+}
+
+fn shot(display: &str, name: &str) {
+    x11::screenshot(
+        display,
+        &x11::artifacts_dir().join(format!("saml-{name}.png")),
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tests
+
+#[test]
+fn a_federated_start_signs_in_in_the_window_and_then_remembers_the_sign_in() {
+    common::require_keychain();
+    let moto = Moto::start();
+    let sb = Sandbox::new(&moto);
+    let idp = Idp::start(&[&format!("{ROLE},{IDP}")], false);
+    let xvfb = Xvfb::start();
+    let display = xvfb.display().to_string();
+    add_federated(&sb, "corp-fed", &idp.url());
+
+    // First start: the window shows the IdP's page; the user signs in.
+    let child = spawn_start(&sb, "corp-fed", &display);
+    let wid = x11::wait_for_window(&display, "^corp-fed$", WINDOW_TIMEOUT);
+    let deadline = Instant::now() + WINDOW_TIMEOUT;
+    while idp.count("GET /") == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the window never loaded the IdP's page"
+        );
+        thread::sleep(Duration::from_millis(100));
+    }
+    thread::sleep(Duration::from_millis(1500)); // let the page render and take focus
+    shot(&display, "sign-in-page");
+    x11::xdotool(&display, &["windowfocus", "--sync", &wid]);
+    x11::xdotool(&display, &["type", "--delay", "30", USER]);
+    x11::xdotool(&display, &["key", "Tab"]);
+    x11::xdotool(&display, &["type", "--delay", "30", PASSWORD]);
+    shot(&display, "sign-in-typed");
+    x11::xdotool(&display, &["key", "Return"]);
+    let bad = needles(&idp);
+    let mut leaked_args = Vec::new();
+    let first = wait_child(child, START_TIMEOUT, |_| {
+        for c in all_cmdlines() {
+            if bad.iter().any(|n| c.contains(n.as_str())) {
+                leaked_args.push(c);
+            }
+        }
+    });
+    assert!(first.success, "start failed:\n{}", first.stderr);
+    assert!(
+        leaked_args.is_empty(),
+        "the assertion in an argument: {leaked_args:?}"
+    );
+    assert_eq!(idp.count("POST /login"), 1, "{:?}", idp.requests());
+    // The window closed by itself.
+    let left = std::process::Command::new("xdotool")
+        .args(["search", "--onlyvisible", "--name", "^corp-fed$"])
+        .env("DISPLAY", &display)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&left.stdout).trim().is_empty(),
+        "the window stayed open"
+    );
+    shot(&display, "after-sign-in");
+    sb.assert_caller("fed", &assumed_role_arn("Fed", USER));
+
+    // Second start: the IdP remembers the sign-in; nobody types.
+    sb.credtray(&["session", "stop", "corp-fed"]).run().ok();
+    let child = spawn_start(&sb, "corp-fed", &display);
+    let second = wait_child(child, START_TIMEOUT, |_| {
+        for c in all_cmdlines() {
+            if bad.iter().any(|n| c.contains(n.as_str())) {
+                leaked_args.push(c);
+            }
+        }
+    });
+    assert!(second.success, "second start failed:\n{}", second.stderr);
+    assert!(
+        leaked_args.is_empty(),
+        "the assertion in an argument: {leaked_args:?}"
+    );
+    assert_eq!(
+        idp.count("POST /login"),
+        1,
+        "signed in twice: {:?}",
+        idp.requests()
+    );
+    assert_eq!(idp.count("GET /"), 2, "{:?}", idp.requests());
+    sb.assert_caller("fed", &assumed_role_arn("Fed", USER));
+
+    // The assertion is nowhere: no file under the sandbox (state, AWS files, the web
+    // view's data and cache folders), no output, no log.
+    for n in &bad {
+        let files = files_containing(sb.root(), n.as_bytes());
+        assert!(files.is_empty(), "the assertion is in {files:?}");
+        for out in [&first.stdout, &first.stderr, &second.stdout, &second.stderr] {
+            assert!(
+                !out.contains(n.as_str()),
+                "the assertion in the output: {out}"
+            );
+        }
+    }
+    let data = sb.root().join("data/credtray/saml");
+    let dirs: Vec<_> = fs::read_dir(&data)
+        .expect("the sign-in data folder")
+        .flatten()
+        .collect();
+    assert_eq!(dirs.len(), 1, "one data folder per SAML URL");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(dirs[0].path()).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "the data folder's mode");
+    }
+}
+
+#[test]
+fn an_assertion_without_the_sessions_role_fails_listing_the_roles_it_offers() {
+    common::require_keychain();
+    let moto = Moto::start();
+    let sb = Sandbox::new(&moto);
+    let other = "arn:aws:iam::123456789012:role/Other";
+    let admin = "arn:aws:iam::210987654321:role/Admin";
+    let idp = Idp::start(
+        &[
+            &format!("{other},{IDP}"),
+            &format!("arn:aws:iam::210987654321:saml-provider/Okta,{admin}"),
+        ],
+        true,
+    );
+    let xvfb = Xvfb::start();
+    add_federated(&sb, "wrong-role", &idp.url());
+    let child = spawn_start(&sb, "wrong-role", xvfb.display());
+    let out = wait_child(child, START_TIMEOUT, |_| {});
+    assert!(
+        !out.success,
+        "started with a role the assertion does not offer"
+    );
+    assert!(out.stderr.contains("does not offer role"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(other) && out.stderr.contains(admin),
+        "{}",
+        out.stderr
+    );
+    for n in needles(&idp) {
+        assert!(
+            !out.stderr.contains(&n),
+            "the assertion in the error: {}",
+            out.stderr
+        );
+    }
+    assert!(!sb.credentials.exists(), "something was written");
+    assert!(!sb.is_active("wrong-role"));
+}
+
+#[test]
+fn with_no_display_a_federated_start_fails_at_once_and_writes_nothing() {
+    common::require_keychain();
+    let moto = Moto::start();
+    let sb = Sandbox::new(&moto);
+    let idp = Idp::start(&[&format!("{ROLE},{IDP}")], true);
+    add_federated(&sb, "headless", &idp.url());
+    let started = Instant::now();
+    let err = sb
+        .credtray(&["session", "start", "headless"])
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .run()
+        .fails();
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(err.contains("needs a display"), "{err}");
+    assert!(err.contains("headless"), "{err}");
+    assert!(
+        !sb.credentials.exists() && !sb.aws_config.exists(),
+        "something was written"
+    );
+    assert!(
+        idp.requests().is_empty(),
+        "the IdP was asked: {:?}",
+        idp.requests()
+    );
+}
+
+#[test]
+fn bad_federated_input_is_refused_naming_the_field_and_edits_change_each_field() {
+    let sb = Sandbox::offline();
+    let base = |alias: &str| {
+        vec![
+            "session".to_string(),
+            "add".into(),
+            "iam-role-federated".into(),
+            "--alias".into(),
+            alias.into(),
+        ]
+    };
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &[
+                "--role-arn",
+                ROLE,
+                "--idp-arn",
+                IDP,
+                "--saml-url",
+                "http://idp.example.com/saml",
+            ],
+            "SAML URL",
+        ),
+        (
+            &[
+                "--role-arn",
+                ROLE,
+                "--idp-arn",
+                IDP,
+                "--saml-url",
+                "idp.example.com",
+            ],
+            "SAML URL",
+        ),
+        (
+            &[
+                "--role-arn",
+                "arn:aws:iam::123456789012:user/Fed",
+                "--idp-arn",
+                IDP,
+                "--saml-url",
+                "https://idp.example.com/saml",
+            ],
+            "role ARN",
+        ),
+        (
+            &[
+                "--role-arn",
+                ROLE,
+                "--idp-arn",
+                ROLE,
+                "--saml-url",
+                "https://idp.example.com/saml",
+            ],
+            "IdP ARN",
+        ),
+        (
+            &[
+                "--role-arn",
+                ROLE,
+                "--idp-arn",
+                IDP,
+                "--saml-url",
+                "https://idp.example.com/saml",
+                "--duration",
+                "899",
+            ],
+            "duration",
+        ),
+        (
+            &[
+                "--role-arn",
+                ROLE,
+                "--idp-arn",
+                IDP,
+                "--saml-url",
+                "https://idp.example.com/saml",
+                "--duration",
+                "43201",
+            ],
+            "duration",
+        ),
+    ];
+    for (extra, field) in cases {
+        let mut args = base("bad");
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let err = sb.credtray(&args).run().fails();
+        assert!(err.contains(field), "{args:?}: {err}");
+    }
+    assert_eq!(sb.session_list().as_array().map(Vec::len), Some(0));
+
+    // A good one, then each field edited.
+    sb.credtray(&[
+        "session",
+        "add",
+        "iam-role-federated",
+        "--alias",
+        "good",
+        "--role-arn",
+        ROLE,
+        "--idp-arn",
+        IDP,
+        "--saml-url",
+        "https://idp.example.com/saml",
+        "--region",
+        "eu-west-1",
+        "--duration",
+        "7200",
+    ])
+    .run()
+    .ok();
+    let s = sb.session("good");
+    assert_eq!(s["kind"], "iam-role-federated");
+    assert_eq!(s["role_arn"], ROLE);
+    assert_eq!(s["idp_arn"], IDP);
+    assert_eq!(s["saml_url"], "https://idp.example.com/saml");
+    assert_eq!(s["duration_seconds"], 7200);
+    assert_eq!(s["region"], "eu-west-1");
+
+    let role2 = "arn:aws:iam::123456789012:role/Other";
+    let idp2 = "arn:aws:iam::123456789012:saml-provider/Okta";
+    for (flag, value, key) in [
+        (
+            "--saml-url",
+            "https://login.example.org/app/aws",
+            "saml_url",
+        ),
+        ("--idp-arn", idp2, "idp_arn"),
+        ("--role-arn", role2, "role_arn"),
+    ] {
+        sb.credtray(&["session", "edit", "good", flag, value])
+            .run()
+            .ok();
+        assert_eq!(sb.session("good")[key], value, "{flag}");
+    }
+    sb.credtray(&["session", "edit", "good", "--duration", "900"])
+        .run()
+        .ok();
+    assert_eq!(sb.session("good")["duration_seconds"], 900);
+
+    let before = sb.session("good");
+    for (flag, value, field) in [
+        ("--saml-url", "http://login.example.org/", "SAML URL"),
+        ("--idp-arn", "arn:aws:iam::123456789012:role/X", "IdP ARN"),
+        (
+            "--role-arn",
+            "arn:aws:iam::123456789012:saml-provider/X",
+            "role ARN",
+        ),
+        ("--duration", "50000", "duration"),
+        (
+            "--mfa-serial",
+            "arn:aws:iam::123456789012:mfa/x",
+            "do not apply",
+        ),
+    ] {
+        let err = sb
+            .credtray(&["session", "edit", "good", flag, value])
+            .run()
+            .fails();
+        assert!(err.contains(field), "{flag}: {err}");
+    }
+    assert_eq!(
+        sb.session("good"),
+        before,
+        "a refused edit changed the session"
+    );
+}
