@@ -79,11 +79,23 @@ pub async fn supervise(
     events: Sink,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
+    supervise_with(engine, events, Arc::new(NoInteraction::default()), shutdown).await
+}
+
+/// [`supervise`] with the given way of asking during rotation: the headless agent asks no
+/// one ([`NoInteraction`]); the tray tries a federated session's sign-in in a hidden window
+/// first.
+pub async fn supervise_with(
+    engine: Engine,
+    events: Sink,
+    interaction: Arc<dyn Interaction>,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
     let sink = events.clone();
     restart_on_failure(
         move || {
-            let (engine, events) = (engine.clone(), events.clone());
-            async move { serve(engine, events, std::future::pending()).await }
+            let (engine, events, ui) = (engine.clone(), events.clone(), interaction.clone());
+            async move { serve_with(engine, events, ui, std::future::pending()).await }
         },
         move |reason, retry_in| sink(Event::AgentFailed { reason, retry_in }),
         RESTART_PAUSE,
@@ -146,6 +158,16 @@ pub async fn serve(
     events: Sink,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<()> {
+    serve_with(engine, events, Arc::new(NoInteraction::default()), shutdown).await
+}
+
+/// [`serve`] with the given way of asking during rotation.
+pub async fn serve_with(
+    engine: Engine,
+    events: Sink,
+    mfa: Arc<dyn Interaction>,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<()> {
     let (tx, mut changes) = mpsc::unbounded_channel::<()>();
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
         if let Ok(ev) = res {
@@ -164,7 +186,6 @@ pub async fn serve(
         .with_context(|| format!("cannot watch {}", engine.store.dir().display()))?;
     tracing::info!(dir = %engine.store.dir().display(), "agent started");
 
-    let mfa: Arc<dyn Interaction> = Arc::new(NoInteraction::default());
     let mut holds = Holds::new();
     let mut failures = Failures::new();
     let mut tokens = TokenHolds::new();
@@ -387,7 +408,7 @@ pub async fn tick(
                             format!("integration '{integration}' needs you to sign in"),
                         );
                     }
-                    Err(EngineError::Provider(e)) if e.needs_user() => {
+                    Err(EngineError::Provider(e)) if needs_user(&e) => {
                         holds.insert(d.session, (active.refreshed_at, Hold::NeedsUser));
                         failures.insert(d.session, e.to_string());
                         events(Event::NeedsUser {
@@ -414,6 +435,13 @@ pub async fn tick(
             }
         }
     }
+}
+
+/// Whether a refresh failed because it needs the user: an MFA code, a sign-in, or a
+/// federated session's sign-in at its identity provider (which rotation could not complete
+/// by itself). Such a session is held until the user acts, and told once.
+fn needs_user(e: &ProviderError) -> bool {
+    e.needs_user() || matches!(e, ProviderError::SamlSignInNeeded { .. })
 }
 
 /// Completes at Ctrl-C or SIGTERM.

@@ -4,9 +4,14 @@
 //! hands its `SAMLResponse` to Rust through the IPC channel instead of being sent; a
 //! navigation handler refuses those endpoints as a backstop. The web view keeps the IdP's
 //! cookies in a folder of credtray's own per SAML URL. Lives on the event loop's thread.
+//!
+//! A window may also be opened hidden ([`SignInWindows::open_hidden`]): never shown, it
+//! completes by itself while the IdP remembers the user, or fails after a timeout. The
+//! tray's rotation tries that first.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use tao::event_loop::{EventLoopProxy, EventLoopWindowTarget};
 use tao::window::{Window, WindowBuilder, WindowId};
@@ -42,6 +47,8 @@ pub struct SignInRequest {
 pub enum SamlEvent {
     /// The page handed over a SAMLResponse.
     Captured(WindowId, Assertion),
+    /// A hidden window's time ran out.
+    TimedOut(WindowId, Duration),
 }
 
 struct OpenWindow {
@@ -115,8 +122,53 @@ impl SignInWindows {
             data_dir,
             reply,
         } = req;
-        match build(target, proxy, &alias, &url, data_dir) {
+        self.open_as(target, proxy, alias, url, data_dir, reply, true);
+    }
+
+    /// Opens a window for `req` that is never shown: it answers with the assertion if the
+    /// IdP hands one over by itself (it remembers the user) within `timeout`, and fails
+    /// with [`SignInFailure::Window`] otherwise.
+    pub fn open_hidden<T: From<SamlEvent> + Send + 'static>(
+        &mut self,
+        target: &EventLoopWindowTarget<T>,
+        proxy: EventLoopProxy<T>,
+        req: SignInRequest,
+        timeout: Duration,
+    ) {
+        let SignInRequest {
+            alias,
+            url,
+            data_dir,
+            reply,
+        } = req;
+        let timer = proxy.clone();
+        if let Some(id) = self.open_as(target, proxy, alias, url, data_dir, reply, false) {
+            let spawned = std::thread::Builder::new()
+                .name("credtray-saml-timeout".into())
+                .spawn(move || {
+                    std::thread::sleep(timeout);
+                    let _ = timer.send_event(T::from(SamlEvent::TimedOut(id, timeout)));
+                });
+            if spawned.is_err() {
+                self.fail(id, "cannot start its timer".into());
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn open_as<T: From<SamlEvent> + 'static>(
+        &mut self,
+        target: &EventLoopWindowTarget<T>,
+        proxy: EventLoopProxy<T>,
+        alias: String,
+        url: String,
+        data_dir: PathBuf,
+        reply: oneshot::Sender<Result<Assertion, SignInFailure>>,
+        visible: bool,
+    ) -> Option<WindowId> {
+        match build(target, proxy, &alias, &url, data_dir, visible) {
             Ok((window, webview, context)) => {
+                let id = window.id();
                 self.open.insert(
                     window.id(),
                     OpenWindow {
@@ -126,10 +178,28 @@ impl SignInWindows {
                         reply: Some(reply),
                     },
                 );
+                Some(id)
             }
             Err(e) => {
                 let _ = reply.send(Err(SignInFailure::Window(e)));
+                None
             }
+        }
+    }
+
+    fn fail(&mut self, id: WindowId, why: String) {
+        if let Some(mut w) = self.open.remove(&id) {
+            if let Some(reply) = w.reply.take() {
+                let _ = reply.send(Err(SignInFailure::Window(why)));
+            }
+        }
+    }
+
+    /// Closes every window, each sign-in cancelled (the process is quitting).
+    pub fn close_all(&mut self) {
+        let ids: Vec<WindowId> = self.open.keys().copied().collect();
+        for id in ids {
+            self.close_requested(id);
         }
     }
 
@@ -157,6 +227,13 @@ impl SignInWindows {
                     }
                 }
             }
+            SamlEvent::TimedOut(id, after) => self.fail(
+                id,
+                format!(
+                    "the identity provider did not complete the sign-in by itself within {} s",
+                    after.as_secs()
+                ),
+            ),
         }
     }
 
@@ -177,9 +254,11 @@ fn build<T: From<SamlEvent> + 'static>(
     alias: &str,
     url: &str,
     data_dir: PathBuf,
+    visible: bool,
 ) -> Result<(Window, WebView, WebContext), String> {
     let window = WindowBuilder::new()
         .with_title(alias)
+        .with_visible(visible)
         .with_inner_size(tao::dpi::LogicalSize::new(900.0, 700.0))
         .build(target)
         .map_err(|e| e.to_string())?;

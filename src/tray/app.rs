@@ -8,7 +8,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
-use tao::event::{Event as TaoEvent, StartCause};
+use tao::event::{Event as TaoEvent, StartCause, WindowEvent};
 use tao::event_loop::{ControlFlow, EventLoopProxy, EventLoopWindowTarget};
 use tokio::sync::oneshot;
 use tray_icon::{TrayIcon, TrayIconBuilder};
@@ -17,7 +17,9 @@ use uuid::Uuid;
 use super::dialogs::{self, ProfileChoice};
 use super::icons::Icons;
 use super::menu::{self, Activity, IconState, ItemId, MenuInputs};
-use super::notices::{self, Notice, Notices, ENTER_CODE_ACTION, SIGN_IN_ACTION};
+use super::notices::{
+    self, Notice, Notices, ENTER_CODE_ACTION, SAML_SIGN_IN_ACTION, SIGN_IN_ACTION,
+};
 use super::notifier::Notifier;
 use super::render::Rendered;
 use crate::engine::events::Event;
@@ -27,10 +29,16 @@ use crate::model::session::{
     ROLE_DURATION_RANGE, USER_DURATION_RANGE,
 };
 use crate::model::{
-    validate_profile_name, validate_region, ChainedRole, IamUser, Integration, Session,
-    SessionKind, State, DEFAULT_PROFILE, REGIONS,
+    validate_profile_name, validate_region, ChainedRole, FederatedRole, IamUser, Integration,
+    Session, SessionKind, State, DEFAULT_PROFILE, REGIONS,
 };
-use crate::providers::{Interaction, ProviderError, SignInStep};
+use crate::providers::{Interaction, NoInteraction, ProviderError, SignInStep};
+use crate::saml::window::{SamlEvent, SignInFailure, SignInRequest, SignInWindows};
+use crate::saml::Assertion;
+
+/// How long rotation waits for a hidden sign-in window to complete by itself before it
+/// asks the user.
+pub const SILENT_SIGN_IN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 use crate::sso::Flow;
 
 /// Everything that reaches the UI thread.
@@ -75,6 +83,16 @@ pub enum UserEvent {
     Done(Outcome),
     /// A dialog run off the UI thread (macOS, Windows) was answered.
     DialogAnswer(u64, Option<String>),
+    /// A federated session's sign-in: open its window (never shown, with this timeout, when
+    /// `hidden` is set) and answer on the request's channel.
+    SamlSignIn {
+        /// The window to open.
+        req: SignInRequest,
+        /// Hidden, for at most this long (rotation's silent try); `None`: shown to the user.
+        hidden: Option<std::time::Duration>,
+    },
+    /// A sign-in window reported something.
+    Saml(SamlEvent),
     /// The user chose an action of a notification about a session.
     NotificationAction(Uuid, String),
     /// Quit was asked for (the menu's Quit, SIGTERM, Ctrl-C).
@@ -83,6 +101,12 @@ pub enum UserEvent {
     QuitNow,
     /// The sessions were stopped for quitting: exit.
     QuitDone(Result<usize, String>),
+}
+
+impl From<SamlEvent> for UserEvent {
+    fn from(e: SamlEvent) -> Self {
+        UserEvent::Saml(e)
+    }
 }
 
 /// The result of a background action, as the UI needs it.
@@ -116,6 +140,104 @@ impl Ui {
             Ok(p) => p.send_event(event).is_ok(),
             Err(_) => false,
         }
+    }
+
+    /// A proxy of the event loop of its own (the sign-in windows' web views hold one).
+    fn proxy(&self) -> Option<EventLoopProxy<UserEvent>> {
+        self.0.lock().ok().map(|p| p.clone())
+    }
+}
+
+/// Opens the sign-in window of `session` through the UI thread (hidden, for at most that
+/// long, when `hidden` is set) and waits for the assertion, holding no thread.
+async fn window_sign_in(
+    ui: &Ui,
+    session: &Session,
+    role: &FederatedRole,
+    hidden: Option<std::time::Duration>,
+) -> Result<Assertion, ProviderError> {
+    let alias = session.alias.clone();
+    let dir = crate::saml::data_dir(&role.saml_url).map_err(|e| ProviderError::SamlWindow {
+        session: alias.clone(),
+        message: format!("cannot create the sign-in data folder: {e}"),
+    })?;
+    let (reply, answer) = oneshot::channel();
+    let req = SignInRequest {
+        alias: alias.clone(),
+        url: role.saml_url.clone(),
+        data_dir: dir,
+        reply,
+    };
+    if !ui.send(UserEvent::SamlSignIn { req, hidden }) {
+        return Err(ProviderError::SamlCancelled { session: alias });
+    }
+    match answer.await {
+        Ok(Ok(a)) => Ok(a),
+        Ok(Err(SignInFailure::Window(message))) => Err(ProviderError::SamlWindow {
+            session: alias,
+            message,
+        }),
+        Ok(Err(SignInFailure::Closed)) | Err(_) => {
+            Err(ProviderError::SamlCancelled { session: alias })
+        }
+    }
+}
+
+/// The interaction of the tray's rotation: nobody is asked (like the headless agent's
+/// [`NoInteraction`]), but a federated session first tries its sign-in in a window that is
+/// never shown, which completes by itself while the IdP remembers the user; otherwise the
+/// session needs the user ([`ProviderError::SamlSignInNeeded`]), who is notified.
+pub struct SilentRotation {
+    ui: Ui,
+    timeout: std::time::Duration,
+    none: NoInteraction,
+}
+
+impl SilentRotation {
+    /// Hidden sign-ins through `ui`, each for at most `timeout`.
+    pub fn new(ui: Ui, timeout: std::time::Duration) -> SilentRotation {
+        SilentRotation {
+            ui,
+            timeout,
+            none: NoInteraction {
+                hint: "choose Renew now… in the tray menu".into(),
+            },
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Interaction for SilentRotation {
+    async fn mfa_code(&self, session: &Session, serial: &str) -> Result<String, ProviderError> {
+        self.none.mfa_code(session, serial).await
+    }
+
+    async fn signing_in(&self, alias: &str, step: &SignInStep) -> ProviderError {
+        self.none.signing_in(alias, step).await
+    }
+
+    async fn saml_sign_in(
+        &self,
+        session: &Session,
+        role: &FederatedRole,
+    ) -> Result<Assertion, ProviderError> {
+        tracing::info!(session = %session.alias, timeout_secs = self.timeout.as_secs(), "signing in again in a hidden window");
+        match window_sign_in(&self.ui, session, role, Some(self.timeout)).await {
+            Ok(a) => {
+                tracing::info!(session = %session.alias, "the hidden sign-in completed by itself");
+                Ok(a)
+            }
+            Err(e) => {
+                tracing::info!(session = %session.alias, "the hidden sign-in did not complete ({e}); the user is asked");
+                Err(ProviderError::SamlSignInNeeded {
+                    session: session.alias.clone(),
+                })
+            }
+        }
+    }
+
+    fn can_ask(&self) -> bool {
+        false
     }
 }
 
@@ -164,6 +286,24 @@ impl Interaction for DialogMfa {
             integration: alias.to_string(),
         }
     }
+
+    async fn saml_sign_in(
+        &self,
+        session: &Session,
+        role: &FederatedRole,
+    ) -> Result<Assertion, ProviderError> {
+        window_sign_in(&self.0, session, role, None).await
+    }
+}
+
+/// Whether `e` is the user cancelling (a dialog or a sign-in window): nothing to say.
+fn cancelled(e: &EngineError) -> bool {
+    matches!(
+        e,
+        EngineError::Provider(
+            ProviderError::MfaCancelled { .. } | ProviderError::SamlCancelled { .. }
+        )
+    )
 }
 
 /// The session field a choice dialog changes.
@@ -191,6 +331,8 @@ pub struct App {
     quitting: bool,
     stopping_all: bool,
     agent_stop: Option<oneshot::Sender<()>>,
+    /// The federated sessions' sign-in windows, shown or hidden.
+    saml: SignInWindows,
     /// Sign-ins waiting for the user, by integration alias: their dialogs (which hold the
     /// sender that cancels).
     sign_ins: BTreeMap<String, dialogs::Waiting>,
@@ -231,6 +373,7 @@ impl App {
             quitting: false,
             stopping_all: false,
             agent_stop: Some(agent_stop),
+            saml: SignInWindows::default(),
             sign_ins: BTreeMap::new(),
             activity: BTreeMap::new(),
             last_state: None,
@@ -242,14 +385,49 @@ impl App {
     pub fn handle(
         &mut self,
         event: TaoEvent<'_, UserEvent>,
-        _target: &EventLoopWindowTarget<UserEvent>,
+        target: &EventLoopWindowTarget<UserEvent>,
         flow: &mut ControlFlow,
     ) {
         *flow = ControlFlow::Wait;
         match event {
             TaoEvent::NewEvents(StartCause::Init) => self.init(),
+            TaoEvent::UserEvent(UserEvent::SamlSignIn { req, hidden }) => {
+                self.open_sign_in(target, req, hidden)
+            }
             TaoEvent::UserEvent(e) => self.user_event(e, flow),
+            TaoEvent::WindowEvent {
+                window_id,
+                event: WindowEvent::CloseRequested,
+                ..
+            } if self.saml.owns(window_id) => {
+                tracing::info!("sign-in window closed by the user");
+                self.saml.close_requested(window_id);
+            }
             _ => {}
+        }
+    }
+
+    /// Opens a sign-in window (on this, the event loop's, thread).
+    fn open_sign_in(
+        &mut self,
+        target: &EventLoopWindowTarget<UserEvent>,
+        req: SignInRequest,
+        hidden: Option<std::time::Duration>,
+    ) {
+        let Some(proxy) = self.ui.proxy().filter(|_| !self.quitting) else {
+            let _ = req.reply.send(Err(SignInFailure::Closed));
+            return;
+        };
+        let alias = req.alias.clone();
+        match hidden {
+            Some(timeout) => {
+                tracing::info!(session = %alias, "sign-in window opened hidden");
+                self.saml.open_hidden(target, proxy, req, timeout);
+            }
+            None => {
+                tracing::info!(session = %alias, "sign-in window opened");
+                self.saml.open(target, proxy, req);
+            }
         }
     }
 
@@ -394,7 +572,20 @@ impl App {
                 if let Event::AgentFailed { reason, .. } = &e {
                     tracing::error!("the rotation loop stopped: {reason}; restarting it");
                 }
-                if let Some(n) = self.notices.for_event(&e, Utc::now()) {
+                let notice = match &e {
+                    Event::NeedsUser {
+                        session,
+                        alias,
+                        expiration,
+                        mfa: false,
+                        ..
+                    } if self.is_federated(*session) => {
+                        self.notices
+                            .saml_sign_in_needed(*session, alias, *expiration, Utc::now())
+                    }
+                    _ => self.notices.for_event(&e, Utc::now()),
+                };
+                if let Some(n) = notice {
                     self.notifier.show(n);
                 } else if let Event::NeedsUser { session, .. }
                 | Event::RefreshFailed { session, .. }
@@ -457,7 +648,10 @@ impl App {
             UserEvent::NotificationAction(id, action) => {
                 if action == SIGN_IN_ACTION {
                     self.sign_in(id);
-                } else if action == ENTER_CODE_ACTION || action == "default" {
+                } else if action == ENTER_CODE_ACTION
+                    || action == SAML_SIGN_IN_ACTION
+                    || action == "default"
+                {
                     self.renew(id);
                 }
             }
@@ -483,6 +677,11 @@ impl App {
                     self.relabel();
                 }
             }
+            UserEvent::Saml(e) => self.saml.handle(e),
+            UserEvent::SamlSignIn { req, .. } => {
+                // Handled in `handle`, which has the event loop's target.
+                let _ = req.reply.send(Err(SignInFailure::Closed));
+            }
             UserEvent::DialogAnswer(id, answer) => dialogs::deliver(id, answer),
             UserEvent::Quit => self.quit(),
             UserEvent::QuitNow => self.stop_all(),
@@ -500,6 +699,20 @@ impl App {
                 *flow = ControlFlow::Exit;
             }
         }
+    }
+
+    /// Whether session `id` is federated (signs in through its IdP's page).
+    fn is_federated(&mut self, id: Uuid) -> bool {
+        let known = self
+            .last_state
+            .as_ref()
+            .and_then(|s| s.session(id))
+            .cloned();
+        let s = match known {
+            Some(s) => Some(s),
+            None => self.load_state().and_then(|s| s.session(id).cloned()),
+        };
+        s.is_some_and(|s| matches!(s.kind, SessionKind::IamRoleFederated(_)))
     }
 
     /// Runs `work` on the runtime and sends its outcome back.
@@ -607,9 +820,7 @@ impl App {
                     resolved: true,
                     ..Outcome::default()
                 },
-                Err(EngineError::Provider(ProviderError::MfaCancelled { .. })) => {
-                    Outcome::default()
-                }
+                Err(e) if cancelled(&e) => Outcome::default(),
                 Err(e) => Outcome {
                     needs_user: true,
                     notice: Some(notices::failed(
@@ -890,9 +1101,7 @@ impl App {
         self.spawn(Some(id), async move {
             let result = engine.test(&id.to_string(), mfa).await;
             match result {
-                Err(EngineError::Provider(ProviderError::MfaCancelled { .. })) => {
-                    Outcome::default()
-                }
+                Err(e) if cancelled(&e) => Outcome::default(),
                 r => Outcome {
                     notice: Some(notices::tested(
                         id,
@@ -1239,6 +1448,8 @@ impl App {
             return;
         }
         self.quitting = true;
+        // A sign-in in a window cannot finish now: cancelled, its start ends at once.
+        self.saml.close_all();
         if let Some(stop) = self.agent_stop.take() {
             let _ = stop.send(());
         }
@@ -1319,8 +1530,9 @@ async fn start_outcome(engine: &Engine, id: Uuid, alias: &str, opts: &StartOptio
             resolved: true,
             ..Outcome::default()
         },
-        // The user cancelled the MFA dialog: the session stays stopped, nothing to say.
-        Err(EngineError::Provider(ProviderError::MfaCancelled { .. })) => Outcome::default(),
+        // The user cancelled the MFA dialog or closed the sign-in window: the session stays
+        // stopped, nothing to say.
+        Err(e) if cancelled(&e) => Outcome::default(),
         Err(e) => Outcome {
             needs_user: true,
             notice: Some(notices::could_not_start(id, alias, &e.to_string())),

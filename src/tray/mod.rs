@@ -89,11 +89,16 @@ pub fn run(runtime: tokio::runtime::Runtime) -> Result<ExitCode> {
         events_ui.send(UserEvent::Engine(e));
     });
     let agent_engine = engine.clone();
+    // Rotation asks no one, but tries a federated session's sign-in in a hidden window.
+    let rotation = std::sync::Arc::new(app::SilentRotation::new(
+        ui.clone(),
+        app::SILENT_SIGN_IN_TIMEOUT,
+    ));
     runtime.spawn(async move {
         let stop = async {
             let _ = agent_stopped.await;
         };
-        crate::agent::supervise(agent_engine, sink, stop).await;
+        crate::agent::supervise_with(agent_engine, sink, rotation, stop).await;
     });
     // SIGTERM / Ctrl-C quit like the menu's Quit: no credentials left without rotation.
     let signal_ui = ui.clone();

@@ -18,6 +18,9 @@ use crate::engine::events::Event;
 pub const ENTER_CODE_ACTION: &str = "enter-code";
 /// The action offered on "sign in again" notifications of an integration.
 pub const SIGN_IN_ACTION: &str = "sign-in";
+/// The action offered on "Sign in to 'alias'…" notifications of a federated session: it
+/// opens the sign-in window.
+pub const SAML_SIGN_IN_ACTION: &str = "saml-sign-in";
 
 /// One notification to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,6 +79,32 @@ impl Notices {
     /// user), so that the next event about it is told again.
     pub fn forget(&mut self, session: Uuid) {
         self.said.retain(|(s, _, _)| *s != session);
+    }
+
+    /// The notification for a federated session whose rotation could not sign in again
+    /// without the user (the hidden window did not complete), once per expiration.
+    pub fn saml_sign_in_needed(
+        &mut self,
+        session: Uuid,
+        alias: &str,
+        expiration: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Option<Notice> {
+        if !self.first(session, Kind::NeedsUser, expiration) {
+            return None;
+        }
+        let when = in_minutes(minutes_left(expiration, now));
+        Some(Notice {
+            slot: Some(session),
+            summary: format!("Sign in to '{alias}'…"),
+            body: format!(
+                "Session '{alias}' expires {when} and its identity provider wants you to sign in \
+                 again. Sign in to keep it running (or choose Renew now… in the tray menu); \
+                 otherwise its credentials are removed when they expire."
+            ),
+            action: Some((SAML_SIGN_IN_ACTION.into(), "Sign in…".into())),
+            critical: true,
+        })
     }
 
     /// The notification for an engine event, if it deserves one and was not yet given.
@@ -313,6 +342,24 @@ mod tests {
         assert_eq!(minutes_left(now + Duration::seconds(60), now), 1);
         assert_eq!(minutes_left(now - Duration::seconds(5), now), 0);
         assert_eq!(in_minutes(0), "now");
+    }
+
+    #[test]
+    fn a_federated_session_needing_a_sign_in_is_told_once_with_an_action() {
+        let mut n = Notices::new();
+        let id = Uuid::new_v4();
+        let now = Utc::now();
+        let exp = now + chrono::Duration::seconds(290);
+        let first = n.saml_sign_in_needed(id, "corp", exp, now).expect("told");
+        assert_eq!(first.summary, "Sign in to 'corp'…");
+        assert_eq!(
+            first.action,
+            Some((SAML_SIGN_IN_ACTION.to_string(), "Sign in…".to_string()))
+        );
+        assert!(first.body.contains("in 5 minutes"), "{}", first.body);
+        assert_eq!(first.slot, Some(id));
+        assert!(n.saml_sign_in_needed(id, "corp", exp, now).is_none());
+        assert!(n.for_event(&needs(id, exp), now).is_none(), "one per event");
     }
 
     #[test]
