@@ -14,6 +14,9 @@
 mod common;
 #[path = "faults/mod.rs"]
 mod faults;
+#[path = "common/saml_idp.rs"]
+#[allow(dead_code)]
+mod saml_idp;
 #[path = "sso_fake/mod.rs"]
 mod sso_fake;
 
@@ -1762,6 +1765,128 @@ fn cancel_in_the_waiting_window_cancels_the_sign_in_and_stores_nothing() {
         sent_about(&tray.log(), "Could not").is_empty(),
         "{}",
         tray.log()
+    );
+    tray.quit();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Federated sessions (SAML): the sign-in window on the tray's own event loop
+
+/// Adds a federated session on the loopback IdP, in profile `fed`.
+fn add_federated(sb: &Sandbox, alias: &str, url: &str) {
+    sb.credtray(&[
+        "session",
+        "add",
+        "iam-role-federated",
+        "--alias",
+        alias,
+        "--role-arn",
+        saml_idp::ROLE,
+        "--idp-arn",
+        saml_idp::IDP,
+        "--saml-url",
+        url,
+        "--profile",
+        "fed",
+    ])
+    .run()
+    .ok();
+}
+
+/// The tray with the web view's data and cache folders inside the sandbox.
+fn federated_tray(sb: &Sandbox) -> Tray {
+    Tray::start_with(
+        sb,
+        &[
+            ("GDK_BACKEND", "x11".into()),
+            (
+                "XDG_DATA_HOME",
+                sb.root().join("data").display().to_string(),
+            ),
+            (
+                "XDG_CACHE_HOME",
+                sb.root().join("cache").display().to_string(),
+            ),
+        ],
+    )
+}
+
+#[test]
+fn saml_a_tray_click_signs_in_in_the_window_and_rotation_signs_in_again_in_a_hidden_one() {
+    let _desktop = desktop();
+    let moto = Moto::start();
+    let sb = Sandbox::new(&moto);
+    let idp = saml_idp::Idp::start(&[&format!("{},{}", saml_idp::ROLE, saml_idp::IDP)], false);
+    let alias = unique("fed");
+    add_federated(&sb, &alias, &idp.url());
+    let mut tray = federated_tray(&sb);
+    let title = format!("^{alias}$");
+    let item = format!("{alias} · iam-role-federated · us-east-1");
+
+    // A click starts it: the sign-in window shows the IdP's page; the user signs in.
+    tray.click(&["fed", &item]);
+    let window = wait_window(&title, Duration::from_secs(40));
+    assert!(
+        wait_until(Duration::from_secs(30), || idp.count("GET /") == 1),
+        "the window never loaded the IdP's page: {:?}\n{}",
+        idp.requests(),
+        tray.log()
+    );
+    thread::sleep(Duration::from_millis(1500)); // let the page render and take focus
+    screenshot("tray-saml-sign-in-window");
+    type_into(&window, saml_idp::USER);
+    xdotool(&["key", "Tab"]);
+    xdotool(&["type", "--delay", "40", saml_idp::PASSWORD]);
+    xdotool(&["key", "Return"]);
+    let started = wait_until(Duration::from_secs(60), || sb.is_active(&alias));
+    assert!(started, "the session did not start:\n{}", tray.log());
+    sb.assert_caller("fed", &assumed_role_arn("Fed", saml_idp::USER));
+    assert_eq!(idp.count("POST /login"), 1, "{:?}", idp.requests());
+    assert!(
+        wait_until(Duration::from_secs(10), || window_gone(&title)),
+        "the window stayed open"
+    );
+    tray.wait_menu("the session checked", Duration::from_secs(10), |m| {
+        checked(m, &["● fed", &item]) == Some(true)
+    });
+    assert!(
+        notifications_about(&alias).is_empty(),
+        "a start that worked notified: {:#?}",
+        notifications_about(&alias)
+    );
+
+    // Rotation with a large margin: due 10 s after the start. It signs in again in a
+    // window never shown, with the IdP's remembered cookie; nobody types.
+    let before = sb.credentials_text();
+    let gets = idp.count("GET /");
+    sb.set_margin(3590);
+    let mut shown = false;
+    let rotated = wait_until(Duration::from_secs(60), || {
+        shown |= !window_gone(&title);
+        sb.credentials_text() != before
+    });
+    assert!(rotated, "the credentials were not rotated:\n{}", tray.log());
+    assert!(!shown, "a sign-in window was shown during the rotation");
+    let log = tray.wait_log("the hidden sign-in", Duration::from_secs(10), |l| {
+        l.contains("the hidden sign-in completed by itself")
+    });
+    assert!(log.contains("sign-in window opened hidden"), "{log}");
+    assert!(
+        idp.count("GET /") > gets && idp.count_with_cookie("GET /") >= 1,
+        "the IdP saw no second visit with its cookie: {:?}",
+        idp.requests()
+    );
+    assert_eq!(
+        idp.count("POST /login"),
+        1,
+        "signed in twice: {:?}",
+        idp.requests()
+    );
+    sb.assert_caller("fed", &assumed_role_arn("Fed", saml_idp::USER));
+    assert!(
+        sent_about(&log, &alias).is_empty(),
+        "rotation notified: {:?}",
+        sent_about(&log, &alias)
     );
     tray.quit();
 }
