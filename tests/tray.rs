@@ -1793,6 +1793,32 @@ fn add_federated(sb: &Sandbox, alias: &str, url: &str) {
     .ok();
 }
 
+/// Waits for the sign-in window (titled by `title`), for its `gets`-th load of the IdP's
+/// page, and signs in as the user would; a screenshot of the page first when `shot`.
+fn sign_in_in_window(
+    tray: &Tray,
+    idp: &saml_idp::Idp,
+    title: &str,
+    gets: usize,
+    shot: Option<&str>,
+) {
+    let window = wait_window(title, Duration::from_secs(40));
+    assert!(
+        wait_until(Duration::from_secs(30), || idp.count("GET /") >= gets),
+        "the window never loaded the IdP's page: {:?}\n{}",
+        idp.requests(),
+        tray.log()
+    );
+    thread::sleep(Duration::from_millis(1500)); // let the page render and take focus
+    if let Some(name) = shot {
+        screenshot(name);
+    }
+    type_into(&window, saml_idp::USER);
+    xdotool(&["key", "Tab"]);
+    xdotool(&["type", "--delay", "40", saml_idp::PASSWORD]);
+    xdotool(&["key", "Return"]);
+}
+
 /// The tray with the web view's data and cache folders inside the sandbox.
 fn federated_tray(sb: &Sandbox) -> Tray {
     Tray::start_with(
@@ -1825,19 +1851,7 @@ fn saml_a_tray_click_signs_in_in_the_window_and_rotation_signs_in_again_in_a_hid
 
     // A click starts it: the sign-in window shows the IdP's page; the user signs in.
     tray.click(&["fed", &item]);
-    let window = wait_window(&title, Duration::from_secs(40));
-    assert!(
-        wait_until(Duration::from_secs(30), || idp.count("GET /") == 1),
-        "the window never loaded the IdP's page: {:?}\n{}",
-        idp.requests(),
-        tray.log()
-    );
-    thread::sleep(Duration::from_millis(1500)); // let the page render and take focus
-    screenshot("tray-saml-sign-in-window");
-    type_into(&window, saml_idp::USER);
-    xdotool(&["key", "Tab"]);
-    xdotool(&["type", "--delay", "40", saml_idp::PASSWORD]);
-    xdotool(&["key", "Return"]);
+    sign_in_in_window(&tray, &idp, &title, 1, Some("tray-saml-sign-in-window"));
     let started = wait_until(Duration::from_secs(60), || sb.is_active(&alias));
     assert!(started, "the session did not start:\n{}", tray.log());
     sb.assert_caller("fed", &assumed_role_arn("Fed", saml_idp::USER));
@@ -1887,6 +1901,77 @@ fn saml_a_tray_click_signs_in_in_the_window_and_rotation_signs_in_again_in_a_hid
         sent_about(&log, &alias).is_empty(),
         "rotation notified: {:?}",
         sent_about(&log, &alias)
+    );
+    tray.quit();
+}
+
+#[test]
+fn saml_when_the_hidden_sign_in_does_not_complete_the_user_is_notified_and_signs_in_from_it() {
+    let _desktop = desktop();
+    let moto = Moto::start();
+    let sb = Sandbox::new(&moto);
+    let idp = saml_idp::Idp::start(&[&format!("{},{}", saml_idp::ROLE, saml_idp::IDP)], false);
+    let alias = unique("fedout");
+    add_federated(&sb, &alias, &idp.url());
+    let mut tray = federated_tray(&sb);
+    let title = format!("^{alias}$");
+    let item = format!("{alias} · iam-role-federated · us-east-1");
+    tray.click(&["fed", &item]);
+    sign_in_in_window(&tray, &idp, &title, 1, None);
+    assert!(
+        wait_until(Duration::from_secs(60), || sb.is_active(&alias)),
+        "the session did not start:\n{}",
+        tray.log()
+    );
+
+    // The IdP's session ends; rotation (due 10 s after the start) tries the hidden window,
+    // which stays on the sign-in page until its 20 s run out: the user is notified.
+    idp.forget();
+    let before = sb.credentials_text();
+    sb.set_margin(3590);
+    let mut shown = false;
+    let told = wait_until(Duration::from_secs(90), || {
+        shown |= !window_gone(&title);
+        !notifications_about(&alias).is_empty()
+    });
+    assert!(told, "no notification:\n{}", tray.log());
+    assert!(!shown, "a sign-in window was shown before the user asked");
+    let log = tray.log();
+    assert!(log.contains("the hidden sign-in did not complete"), "{log}");
+    let n = notifications_about(&alias);
+    assert_eq!(n.len(), 1, "{n:#?}");
+    assert_eq!(n[0]["summary"], format!("Sign in to '{alias}'…"));
+    assert_eq!(n[0]["urgency"], "CRITICAL");
+    assert_eq!(sb.credentials_text(), before, "the credentials changed");
+    screenshot("tray-saml-notification");
+
+    // Its action opens the window; the user signs in; the credentials are renewed.
+    let out = Command::new("dunstctl")
+        .args(["action", "0"])
+        .output()
+        .expect("run dunstctl");
+    assert!(out.status.success(), "dunstctl action: {out:?}");
+    let gets = idp.count("GET /");
+    sign_in_in_window(
+        &tray,
+        &idp,
+        &title,
+        gets + 1,
+        Some("tray-saml-sign-in-again"),
+    );
+    let renewed = wait_until(Duration::from_secs(60), || sb.credentials_text() != before);
+    assert!(renewed, "the credentials were not renewed:\n{}", tray.log());
+    assert_eq!(idp.count("POST /login"), 2, "{:?}", idp.requests());
+    sb.assert_caller("fed", &assumed_role_arn("Fed", saml_idp::USER));
+    assert!(
+        wait_until(Duration::from_secs(10), || window_gone(&title)),
+        "the window stayed open"
+    );
+    assert_eq!(
+        notifications_about(&alias).len(),
+        1,
+        "{:#?}",
+        notifications_about(&alias)
     );
     tray.quit();
 }

@@ -28,6 +28,8 @@ pub struct IdpLog {
     pub requests: Vec<String>,
     /// Request lines that came with the session cookie.
     pub with_cookie: Vec<String>,
+    /// The session cookie it sets and accepts.
+    pub cookie: String,
 }
 
 pub struct Idp {
@@ -54,8 +56,10 @@ impl Idp {
         let assertion = base64::engine::general_purpose::STANDARD.encode(xml);
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the IdP");
         let port = listener.local_addr().unwrap().port();
-        let log = Arc::new(Mutex::new(IdpLog::default()));
-        let cookie = format!("idp_session={}", uuid_like());
+        let log = Arc::new(Mutex::new(IdpLog {
+            cookie: format!("idp_session={}", uuid_like()),
+            ..IdpLog::default()
+        }));
         {
             let log = log.clone();
             let assertion = assertion.clone();
@@ -63,9 +67,8 @@ impl Idp {
                 for stream in listener.incoming().flatten() {
                     let log = log.clone();
                     let assertion = assertion.clone();
-                    let cookie = cookie.clone();
                     thread::spawn(move || {
-                        serve(stream, &log, &assertion, &cookie, remembered);
+                        serve(stream, &log, &assertion, remembered);
                     });
                 }
             });
@@ -88,6 +91,11 @@ impl Idp {
 
     pub fn count(&self, line: &str) -> usize {
         self.requests().iter().filter(|r| *r == line).count()
+    }
+
+    /// The IdP's sessions end: the cookie it handed out is no longer accepted.
+    pub fn forget(&self) {
+        self.log.lock().unwrap().cookie = format!("idp_session={}", uuid_like());
     }
 
     /// How many `line` requests came with the session cookie.
@@ -126,7 +134,9 @@ fn saml_post_page(assertion: &str) -> String {
     )
 }
 
-fn serve(stream: TcpStream, log: &Mutex<IdpLog>, assertion: &str, cookie: &str, remembered: bool) {
+fn serve(stream: TcpStream, log: &Mutex<IdpLog>, assertion: &str, remembered: bool) {
+    let cookie = log.lock().unwrap().cookie.clone();
+    let cookie = cookie.as_str();
     let mut reader = BufReader::new(stream.try_clone().expect("clone stream"));
     let mut request_line = String::new();
     if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
