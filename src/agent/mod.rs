@@ -502,6 +502,17 @@ mod tests {
         assert_eq!(said[1].1, StdDuration::from_millis(2));
     }
 
+    #[test]
+    fn a_federated_session_that_needs_its_sign_in_is_held_for_the_user() {
+        assert!(needs_user(&ProviderError::SamlSignInNeeded {
+            session: "corp".into()
+        }));
+        assert!(!needs_user(&ProviderError::SamlWindow {
+            session: "corp".into(),
+            message: "no GTK".into()
+        }));
+    }
+
     #[tokio::test]
     async fn shutdown_ends_a_running_loop() {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
