@@ -105,6 +105,10 @@ where
 
 /// The event loop, from the first window request until the command ends.
 fn host_windows(rx: mpsc::Receiver<HostMsg>, first: SignInRequest) -> i32 {
+    // tao panics when the display cannot be opened: ask first.
+    if let Err(why) = super::open_display() {
+        return refuse_windows(rx, first, &why);
+    }
     let event_loop = EventLoopBuilder::<HostEvent>::with_user_event().build();
     let proxy = event_loop.create_proxy();
     let relay = event_loop.create_proxy();
@@ -140,4 +144,21 @@ fn host_windows(rx: mpsc::Receiver<HostMsg>, first: SignInRequest) -> i32 {
             _ => {}
         }
     })
+}
+
+/// No display could be opened: every sign-in request is answered so, until the command ends.
+fn refuse_windows(rx: mpsc::Receiver<HostMsg>, first: SignInRequest, why: &str) -> i32 {
+    let refuse = |req: SignInRequest| {
+        let _ = req
+            .reply
+            .send(Err(SignInFailure::NoDisplay(why.to_string())));
+    };
+    refuse(first);
+    for msg in rx {
+        match msg {
+            HostMsg::Open(req) => refuse(req),
+            HostMsg::Done(code) => return code,
+        }
+    }
+    1
 }
