@@ -144,7 +144,7 @@ pub async fn window_sign_in(
                 session: alias.clone(),
                 why: NO_DISPLAY_SET.into(),
             },
-            HostError::Failed(SignInFailure::NoDisplay(why)) => ProviderError::SamlNeedsDisplay {
+            HostError::DisplayUnreachable(why) => ProviderError::SamlNeedsDisplay {
                 session: alias.clone(),
                 why,
             },

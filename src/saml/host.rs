@@ -33,11 +33,16 @@ impl From<SamlEvent> for HostEvent {
 
 static HOST: OnceLock<Mutex<mpsc::Sender<HostMsg>>> = OnceLock::new();
 
+/// Set when the display could not be opened: why, naming it.
+static UNREACHABLE: OnceLock<String> = OnceLock::new();
+
 /// Why [`sign_in`] gave no assertion.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HostError {
     /// No display to show a window on.
     NoDisplay,
+    /// The display is set but cannot be opened: why, naming it.
+    DisplayUnreachable(String),
     /// This process runs no window host (a background agent, a library caller).
     NoHost,
     /// The window failed or was closed.
@@ -53,6 +58,9 @@ pub async fn sign_in(
 ) -> Result<Assertion, HostError> {
     if !super::display_available() {
         return Err(HostError::NoDisplay);
+    }
+    if let Some(why) = UNREACHABLE.get() {
+        return Err(HostError::DisplayUnreachable(why.clone()));
     }
     let (reply, answer) = oneshot::channel();
     let req = SignInRequest {
@@ -71,7 +79,10 @@ pub async fn sign_in(
     }
     match answer.await {
         Ok(Ok(a)) => Ok(a),
-        Ok(Err(f)) => Err(HostError::Failed(f)),
+        Ok(Err(f)) => Err(match UNREACHABLE.get() {
+            Some(why) => HostError::DisplayUnreachable(why.clone()),
+            None => HostError::Failed(f),
+        }),
         Err(_) => Err(HostError::Failed(SignInFailure::Closed)),
     }
 }
@@ -146,12 +157,12 @@ fn host_windows(rx: mpsc::Receiver<HostMsg>, first: SignInRequest) -> i32 {
     })
 }
 
-/// No display could be opened: every sign-in request is answered so, until the command ends.
+/// No display could be opened: every sign-in request is refused (and [`sign_in`] says why),
+/// until the command ends.
 fn refuse_windows(rx: mpsc::Receiver<HostMsg>, first: SignInRequest, why: &str) -> i32 {
+    let _ = UNREACHABLE.set(why.to_string());
     let refuse = |req: SignInRequest| {
-        let _ = req
-            .reply
-            .send(Err(SignInFailure::NoDisplay(why.to_string())));
+        let _ = req.reply.send(Err(SignInFailure::Window(why.to_string())));
     };
     refuse(first);
     for msg in rx {

@@ -22,8 +22,6 @@ pub enum SignInFailure {
     Closed,
     /// The window or web view could not be made.
     Window(String),
-    /// The display could not be opened (why, naming it).
-    NoDisplay(String),
 }
 
 /// A request to open the sign-in window for one session.
