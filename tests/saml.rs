@@ -219,6 +219,10 @@ fn url_decode(s: &str) -> String {
 // Helpers
 
 fn add_federated(sb: &Sandbox, alias: &str, url: &str) {
+    add_federated_on(sb, alias, url, "fed");
+}
+
+fn add_federated_on(sb: &Sandbox, alias: &str, url: &str, profile: &str) {
     sb.credtray(&[
         "session",
         "add",
@@ -232,7 +236,7 @@ fn add_federated(sb: &Sandbox, alias: &str, url: &str) {
         "--saml-url",
         url,
         "--profile",
-        "fed",
+        profile,
     ])
     .run()
     .ok();
@@ -253,8 +257,116 @@ fn spawn_start(sb: &Sandbox, alias: &str, display: &str) -> Child {
     cmd.spawn().expect("spawn credtray session start")
 }
 
+/// `credtray session forget-signin ALIAS`, with the data folder of [`spawn_start`].
+fn forget_signin(sb: &Sandbox, alias: &str) -> common::Output {
+    sb.credtray(&["session", "forget-signin", alias])
+        .env("XDG_DATA_HOME", sb.root().join("data"))
+        .run()
+}
+
+/// Waits for the sign-in window titled `alias` and for the IdP to have served its page
+/// `gets` times, then types `user`, Tab, `password`, Return into it; returns its id.
+fn type_sign_in(
+    display: &str,
+    idp: &Idp,
+    alias: &str,
+    gets: usize,
+    user: &str,
+    password: &str,
+) -> String {
+    let wid = x11::wait_for_window(display, &format!("^{alias}$"), WINDOW_TIMEOUT);
+    let deadline = Instant::now() + WINDOW_TIMEOUT;
+    while idp.count("GET /") < gets {
+        assert!(
+            Instant::now() < deadline,
+            "the window never loaded the IdP's page: {:?}",
+            idp.requests()
+        );
+        thread::sleep(Duration::from_millis(100));
+    }
+    thread::sleep(Duration::from_millis(1500)); // let the page render and take focus
+    type_credentials(display, &wid, user, password);
+    wid
+}
+
+/// Types `user`, Tab, `password`, Return into window `wid` (its user field focused).
+fn type_credentials(display: &str, wid: &str, user: &str, password: &str) {
+    x11::xdotool(display, &["windowfocus", "--sync", wid]);
+    x11::xdotool(display, &["type", "--delay", "30", user]);
+    x11::xdotool(display, &["key", "Tab"]);
+    x11::xdotool(display, &["type", "--delay", "30", password]);
+    x11::xdotool(display, &["key", "Return"]);
+}
+
+/// The visible windows titled `alias` on `display`.
+fn windows_titled(display: &str, alias: &str) -> Vec<String> {
+    let out = std::process::Command::new("xdotool")
+        .args(["search", "--onlyvisible", "--name", &format!("^{alias}$")])
+        .env("DISPLAY", display)
+        .output()
+        .expect("run xdotool");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// What a window manager sends when the user clicks the window's close button: a
+/// WM_PROTOCOLS client message carrying WM_DELETE_WINDOW (Xvfb runs no window manager, and
+/// xdotool's windowclose destroys the window instead, which no toolkit reports as a close).
+/// Through libX11 with Python's ctypes.
+const WM_DELETE_PY: &str = r#"
+import ctypes, sys
+x = ctypes.cdll.LoadLibrary("libX11.so.6")
+x.XOpenDisplay.restype = ctypes.c_void_p
+x.XOpenDisplay.argtypes = [ctypes.c_char_p]
+x.XInternAtom.restype = ctypes.c_ulong
+x.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+x.XFlush.argtypes = [ctypes.c_void_p]
+class Msg(ctypes.Structure):
+    _fields_ = [("type", ctypes.c_int), ("serial", ctypes.c_ulong), ("send_event", ctypes.c_int),
+                ("display", ctypes.c_void_p), ("window", ctypes.c_ulong),
+                ("message_type", ctypes.c_ulong), ("format", ctypes.c_int),
+                ("l", ctypes.c_long * 5)]
+class Ev(ctypes.Union):
+    _fields_ = [("msg", Msg), ("pad", ctypes.c_long * 24)]
+x.XSendEvent.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_long,
+                         ctypes.POINTER(Ev)]
+d = x.XOpenDisplay(None)
+if not d:
+    sys.exit("cannot open the display")
+w = int(sys.argv[1])
+e = Ev()
+e.msg.type = 33  # ClientMessage
+e.msg.display = d
+e.msg.window = w
+e.msg.message_type = x.XInternAtom(d, b"WM_PROTOCOLS", 0)
+e.msg.format = 32
+e.msg.l[0] = x.XInternAtom(d, b"WM_DELETE_WINDOW", 0)
+e.msg.l[1] = 0  # CurrentTime
+if not x.XSendEvent(d, w, 0, 0, ctypes.byref(e)):
+    sys.exit("XSendEvent failed")
+x.XFlush(d)
+"#;
+
+/// Asks window `wid` to close, as a window manager would (see [`WM_DELETE_PY`]).
+fn close_window(display: &str, wid: &str) {
+    let out = std::process::Command::new("python3")
+        .args(["-c", WM_DELETE_PY, wid])
+        .env("DISPLAY", display)
+        .output()
+        .expect("run python3");
+    assert!(
+        out.status.success(),
+        "sending WM_DELETE_WINDOW failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 struct Finished {
     success: bool,
+    code: Option<i32>,
     stdout: String,
     stderr: String,
 }
@@ -283,6 +395,7 @@ fn wait_child(mut child: Child, timeout: Duration, mut watch: impl FnMut(u32)) -
     let _ = child.stderr.take().unwrap().read_to_string(&mut stderr);
     Finished {
         success: status.success(),
+        code: status.code(),
         stdout,
         stderr,
     }
@@ -700,4 +813,240 @@ fn bad_federated_input_is_refused_naming_the_field_and_edits_change_each_field()
         before,
         "a refused edit changed the session"
     );
+}
+
+#[test]
+fn forgetting_the_sign_in_makes_the_next_start_ask_again_for_every_session_of_the_url() {
+    common::require_keychain();
+    let moto = Moto::start();
+    let sb = Sandbox::new(&moto);
+    let idp = Idp::start(&[&format!("{ROLE},{IDP}")], false);
+    let xvfb = Xvfb::start();
+    let display = xvfb.display().to_string();
+    add_federated(&sb, "corp-fed", &idp.url());
+    add_federated_on(&sb, "corp-admin", &idp.url(), "fed-admin");
+
+    // Nothing remembered yet: said so, nothing removed.
+    let out = forget_signin(&sb, "corp-fed").ok();
+    assert!(out.stderr.contains("No sign-in of 'corp-fed'"), "{out}");
+    assert!(out.stderr.contains("'corp-admin'"), "{out}");
+
+    // Signed in once in the window; the other session of the URL starts with no typing.
+    let child = spawn_start(&sb, "corp-fed", &display);
+    type_sign_in(&display, &idp, "corp-fed", 1, USER, PASSWORD);
+    let first = wait_child(child, START_TIMEOUT, |_| {});
+    assert!(first.success, "start failed:\n{}", first.stderr);
+    let second = wait_child(
+        spawn_start(&sb, "corp-admin", &display),
+        START_TIMEOUT,
+        |_| {},
+    );
+    assert!(second.success, "start failed:\n{}", second.stderr);
+    assert_eq!(idp.count("POST /login"), 1, "{:?}", idp.requests());
+    sb.assert_caller("fed-admin", &assumed_role_arn("Fed", USER));
+
+    // Forgotten through one session: the folder goes, the other session is named.
+    let data = sb.root().join("data/credtray/saml");
+    let folders = |d: &Path| -> Vec<std::path::PathBuf> {
+        fs::read_dir(d)
+            .map(|r| r.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default()
+    };
+    let before = folders(&data);
+    assert_eq!(before.len(), 1, "one data folder for the URL: {before:?}");
+    assert!(
+        before[0].join("cookies").exists(),
+        "no cookie store in {before:?}"
+    );
+    let out = forget_signin(&sb, "corp-fed").ok();
+    assert!(
+        out.stderr.contains("Forgot the sign-in of 'corp-fed'"),
+        "{out}"
+    );
+    assert!(
+        out.stderr.contains(&before[0].display().to_string()),
+        "the removed folder is not named: {out}"
+    );
+    assert!(
+        out.stderr
+            .contains("Session 'corp-admin' uses the same SAML URL")
+            && out.stderr.contains("forgotten too"),
+        "the sharing session is not named: {out}"
+    );
+    assert!(out.stderr.contains("sign in"), "{out}");
+    assert!(folders(&data).is_empty(), "left: {:?}", folders(&data));
+    // What was written stays: forgetting the sign-in stops nothing.
+    assert!(sb.is_active("corp-fed") && sb.is_active("corp-admin"));
+
+    // The next start, of the other session, asks for the sign-in again.
+    sb.credtray(&["session", "stop", "corp-admin"]).run().ok();
+    let child = spawn_start(&sb, "corp-admin", &display);
+    type_sign_in(&display, &idp, "corp-admin", 3, USER, PASSWORD);
+    let third = wait_child(child, START_TIMEOUT, |_| {});
+    assert!(third.success, "start failed:\n{}", third.stderr);
+    assert_eq!(
+        idp.count("POST /login"),
+        2,
+        "the IdP did not see a second sign-in: {:?}",
+        idp.requests()
+    );
+    sb.assert_caller("fed-admin", &assumed_role_arn("Fed", USER));
+
+    // A session of another kind has no sign-in to forget.
+    sb.add_iam_user("plain", "default", &[]);
+    let err = sb
+        .credtray(&["session", "forget-signin", "plain"])
+        .env("XDG_DATA_HOME", sb.root().join("data"))
+        .run()
+        .fails();
+    assert!(
+        err.contains("'plain' is not a SAML federated session"),
+        "{err}"
+    );
+    assert_eq!(
+        folders(&data).len(),
+        1,
+        "the sign-in of the URL was touched"
+    );
+}
+
+#[test]
+fn with_a_display_that_cannot_be_opened_a_federated_start_fails_cleanly_naming_it() {
+    common::require_keychain();
+    let moto = Moto::start();
+    let sb = Sandbox::new(&moto);
+    let idp = Idp::start(&[&format!("{ROLE},{IDP}")], true);
+    add_federated(&sb, "unreachable", &idp.url());
+    assert!(
+        !Path::new("/tmp/.X11-unix/X987").exists(),
+        "an X server runs on :987 here"
+    );
+    let started = Instant::now();
+    // `fails` also checks: a `credtray:` line, no panic, no exit code 101.
+    let err = sb
+        .credtray(&["session", "start", "unreachable"])
+        .env("DISPLAY", ":987")
+        .env_remove("WAYLAND_DISPLAY")
+        .env("GDK_BACKEND", "x11")
+        .env("NO_AT_BRIDGE", "1")
+        .env("XDG_DATA_HOME", sb.root().join("data"))
+        .run()
+        .fails();
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(err.contains("needs a display"), "{err}");
+    assert!(err.contains("':987'"), "the display is not named: {err}");
+    assert!(err.contains("'unreachable'"), "{err}");
+    assert!(err.contains("nothing was written"), "{err}");
+    assert!(
+        !sb.credentials.exists() && !sb.aws_config.exists(),
+        "something was written"
+    );
+    assert!(!sb.is_active("unreachable"));
+    assert!(
+        idp.requests().is_empty(),
+        "the IdP was asked: {:?}",
+        idp.requests()
+    );
+}
+
+#[test]
+fn a_wrong_password_leaves_the_window_on_the_idps_error_until_the_right_one_is_typed() {
+    common::require_keychain();
+    let moto = Moto::start();
+    let sb = Sandbox::new(&moto);
+    let idp = Idp::start(&[&format!("{ROLE},{IDP}")], false);
+    let xvfb = Xvfb::start();
+    let display = xvfb.display().to_string();
+    add_federated(&sb, "corp-fed", &idp.url());
+
+    let mut child = spawn_start(&sb, "corp-fed", &display);
+    let wid = type_sign_in(&display, &idp, "corp-fed", 1, USER, "wrong horse");
+    let deadline = Instant::now() + WINDOW_TIMEOUT;
+    while idp.count("POST /login") == 0 {
+        assert!(Instant::now() < deadline, "the IdP never saw the sign-in");
+        thread::sleep(Duration::from_millis(100));
+    }
+    // The IdP answered its error page; give the window time to do anything it would do.
+    thread::sleep(Duration::from_secs(3));
+    shot(&display, "wrong-password");
+    assert!(
+        child.try_wait().expect("try_wait").is_none(),
+        "the start ended after a wrong password"
+    );
+    assert_eq!(
+        windows_titled(&display, "corp-fed"),
+        vec![wid.clone()],
+        "the window is not open on the IdP's page any more"
+    );
+    assert!(
+        !sb.credentials.exists() && !sb.aws_config.exists(),
+        "something was written after a wrong password"
+    );
+    assert!(!sb.is_active("corp-fed"));
+
+    // The right password, typed into the same window, completes the start.
+    type_credentials(&display, &wid, USER, PASSWORD);
+    let done = wait_child(child, START_TIMEOUT, |_| {});
+    assert!(done.success, "start failed:\n{}", done.stderr);
+    assert_eq!(idp.count("POST /login"), 2, "{:?}", idp.requests());
+    assert!(
+        windows_titled(&display, "corp-fed").is_empty(),
+        "the window stayed"
+    );
+    sb.assert_caller("fed", &assumed_role_arn("Fed", USER));
+}
+
+#[test]
+fn closing_the_window_cancels_the_start_cleanly_and_writes_nothing() {
+    common::require_keychain();
+    let moto = Moto::start();
+    let sb = Sandbox::new(&moto);
+    let idp = Idp::start(&[&format!("{ROLE},{IDP}")], false);
+    let xvfb = Xvfb::start();
+    let display = xvfb.display().to_string();
+    add_federated(&sb, "corp-fed", &idp.url());
+
+    let child = spawn_start(&sb, "corp-fed", &display);
+    let wid = x11::wait_for_window(&display, "^corp-fed$", WINDOW_TIMEOUT);
+    let deadline = Instant::now() + WINDOW_TIMEOUT;
+    while idp.count("GET /") == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the window never loaded the IdP's page"
+        );
+        thread::sleep(Duration::from_millis(100));
+    }
+    thread::sleep(Duration::from_millis(1000));
+    close_window(&display, &wid);
+    let closed = Instant::now();
+    let out = wait_child(child, Duration::from_secs(30), |_| {});
+    assert!(
+        closed.elapsed() < Duration::from_secs(10),
+        "the start took {:?} to end after the window closed",
+        closed.elapsed()
+    );
+    assert!(!out.success, "the start succeeded with the window closed");
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "sign-in to 'corp-fed' cancelled: the window was closed; nothing was written"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        windows_titled(&display, "corp-fed").is_empty(),
+        "the window stayed"
+    );
+    assert!(
+        !sb.credentials.exists() && !sb.aws_config.exists(),
+        "something was written"
+    );
+    assert!(!sb.is_active("corp-fed"));
+    assert_eq!(idp.count("POST /login"), 0, "{:?}", idp.requests());
 }

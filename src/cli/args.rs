@@ -156,6 +156,13 @@ pub enum SessionCommand {
         /// Id, alias or unique id prefix.
         session: String,
     },
+    /// Forget a SAML federated session's remembered sign-in: delete the identity provider's
+    /// cookies (shared by every session with the same SAML URL), so the next start asks you
+    /// to sign in again.
+    ForgetSignin {
+        /// Id, alias or unique id prefix.
+        session: String,
+    },
     /// Obtain credentials without writing them anywhere and say whether they work.
     Test {
         /// Id, alias or unique id prefix.

@@ -211,6 +211,7 @@ async fn session(cmd: SessionCommand) -> Result<()> {
             );
             Ok(())
         }
+        SessionCommand::ForgetSignin { session } => forget_signin(&session),
         SessionCommand::Test { session, mfa_code } => {
             let engine = engine().await?;
             let t = engine
@@ -220,6 +221,48 @@ async fn session(cmd: SessionCommand) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// `session forget-signin`: the sign-in data folder of the session's SAML URL removed, and
+/// said so, naming the other sessions that shared it.
+fn forget_signin(query: &str) -> Result<()> {
+    let state = store()?.load()?;
+    let session = state.resolve(query)?;
+    let f = crate::saml::forget_signin(&state, session)?;
+    let alias = &f.sessions[0];
+    if f.removed {
+        eprintln!(
+            "Forgot the sign-in of '{alias}': removed {} (the cookies of {}).",
+            f.folder.display(),
+            f.saml_url
+        );
+    } else {
+        eprintln!(
+            "No sign-in of '{alias}' was remembered ({} does not exist); nothing to remove.",
+            f.folder.display()
+        );
+    }
+    if f.sessions.len() > 1 {
+        let others: Vec<String> = f.sessions[1..].iter().map(|a| format!("'{a}'")).collect();
+        let (who, verb, their) = if others.len() == 1 {
+            ("Session", "uses", "its")
+        } else {
+            ("Sessions", "use", "their")
+        };
+        let then = if f.removed {
+            format!("{their} sign-in is forgotten too")
+        } else {
+            "they share one sign-in".to_string()
+        };
+        eprintln!(
+            "{who} {} {verb} the same SAML URL: {then}.",
+            others.join(", ")
+        );
+    }
+    if f.removed {
+        eprintln!("The next start asks you to sign in to the identity provider again.");
+    }
+    Ok(())
 }
 
 async fn add_session(add: AddCommand) -> Result<()> {

@@ -119,6 +119,8 @@ impl Interaction for TerminalMfa {
     }
 }
 
+const NO_DISPLAY_SET: &str = "DISPLAY or WAYLAND_DISPLAY is not set";
+
 /// The sign-in window of this process (see `saml::host`), for a federated session.
 pub async fn window_sign_in(
     session: &Session,
@@ -126,7 +128,10 @@ pub async fn window_sign_in(
 ) -> Result<Assertion, ProviderError> {
     let alias = session.alias.clone();
     if !crate::saml::display_available() {
-        return Err(ProviderError::SamlNeedsDisplay { session: alias });
+        return Err(ProviderError::SamlNeedsDisplay {
+            session: alias,
+            why: NO_DISPLAY_SET.into(),
+        });
     }
     let dir = crate::saml::data_dir(&role.saml_url).map_err(|e| ProviderError::SamlWindow {
         session: alias.clone(),
@@ -137,6 +142,11 @@ pub async fn window_sign_in(
         .map_err(|e| match e {
             HostError::NoDisplay => ProviderError::SamlNeedsDisplay {
                 session: alias.clone(),
+                why: NO_DISPLAY_SET.into(),
+            },
+            HostError::DisplayUnreachable(why) => ProviderError::SamlNeedsDisplay {
+                session: alias.clone(),
+                why,
             },
             HostError::NoHost => ProviderError::SamlSignInNeeded {
                 session: alias.clone(),

@@ -99,10 +99,12 @@ pub enum ProviderError {
         integration: String,
     },
     /// A federated session's sign-in window needs a display, and there is none.
-    #[error("session '{session}' signs in through its identity provider's page, which needs a display (DISPLAY or WAYLAND_DISPLAY is not set): start it from a desktop session; nothing was written")]
+    #[error("session '{session}' signs in through its identity provider's page, which needs a display ({why}): start it from a desktop session; nothing was written")]
     SamlNeedsDisplay {
         /// The session's alias.
         session: String,
+        /// Why there is none: unset, or which one cannot be opened.
+        why: String,
     },
     /// A federated session needs its user to sign in, and nobody can be asked here.
     #[error("session '{session}' needs you to sign in to its identity provider: run `credtray session start {session}` (or start it in the tray)")]

@@ -33,11 +33,16 @@ impl From<SamlEvent> for HostEvent {
 
 static HOST: OnceLock<Mutex<mpsc::Sender<HostMsg>>> = OnceLock::new();
 
+/// Set when the display could not be opened: why, naming it.
+static UNREACHABLE: OnceLock<String> = OnceLock::new();
+
 /// Why [`sign_in`] gave no assertion.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HostError {
     /// No display to show a window on.
     NoDisplay,
+    /// The display is set but cannot be opened: why, naming it.
+    DisplayUnreachable(String),
     /// This process runs no window host (a background agent, a library caller).
     NoHost,
     /// The window failed or was closed.
@@ -53,6 +58,9 @@ pub async fn sign_in(
 ) -> Result<Assertion, HostError> {
     if !super::display_available() {
         return Err(HostError::NoDisplay);
+    }
+    if let Some(why) = UNREACHABLE.get() {
+        return Err(HostError::DisplayUnreachable(why.clone()));
     }
     let (reply, answer) = oneshot::channel();
     let req = SignInRequest {
@@ -71,7 +79,10 @@ pub async fn sign_in(
     }
     match answer.await {
         Ok(Ok(a)) => Ok(a),
-        Ok(Err(f)) => Err(HostError::Failed(f)),
+        Ok(Err(f)) => Err(match UNREACHABLE.get() {
+            Some(why) => HostError::DisplayUnreachable(why.clone()),
+            None => HostError::Failed(f),
+        }),
         Err(_) => Err(HostError::Failed(SignInFailure::Closed)),
     }
 }
@@ -105,6 +116,10 @@ where
 
 /// The event loop, from the first window request until the command ends.
 fn host_windows(rx: mpsc::Receiver<HostMsg>, first: SignInRequest) -> i32 {
+    // tao panics when the display cannot be opened: ask first.
+    if let Err(why) = super::open_display() {
+        return refuse_windows(rx, first, &why);
+    }
     let event_loop = EventLoopBuilder::<HostEvent>::with_user_event().build();
     let proxy = event_loop.create_proxy();
     let relay = event_loop.create_proxy();
@@ -140,4 +155,21 @@ fn host_windows(rx: mpsc::Receiver<HostMsg>, first: SignInRequest) -> i32 {
             _ => {}
         }
     })
+}
+
+/// No display could be opened: every sign-in request is refused (and [`sign_in`] says why),
+/// until the command ends.
+fn refuse_windows(rx: mpsc::Receiver<HostMsg>, first: SignInRequest, why: &str) -> i32 {
+    let _ = UNREACHABLE.set(why.to_string());
+    let refuse = |req: SignInRequest| {
+        let _ = req.reply.send(Err(SignInFailure::Window(why.to_string())));
+    };
+    refuse(first);
+    for msg in rx {
+        match msg {
+            HostMsg::Open(req) => refuse(req),
+            HostMsg::Done(code) => return code,
+        }
+    }
+    1
 }

@@ -6,13 +6,13 @@
 
 pub mod assertion;
 pub mod host;
+pub mod profile_dir;
 pub mod window;
 
 use std::path::PathBuf;
 
-use sha2::{Digest, Sha256};
-
 pub use assertion::{Assertion, RolePair};
+pub use profile_dir::{forget_signin, ForgetError, Forgotten};
 
 /// The AWS sign-in endpoints an IdP posts the SAMLResponse to, in every partition.
 pub const AWS_SAML_ENDPOINTS: [&str; 3] = [
@@ -50,23 +50,29 @@ pub fn display_available() -> bool {
         .any(|v| std::env::var_os(v).is_some_and(|d| !d.is_empty()))
 }
 
+/// Opens the display on this thread, the one that is to run the event loop (tao panics when
+/// it cannot): the reason, naming the display, when it cannot be opened.
+pub fn open_display() -> Result<(), String> {
+    #[cfg(target_os = "linux")]
+    if let Err(e) = gtk::init() {
+        let name = ["DISPLAY", "WAYLAND_DISPLAY"]
+            .iter()
+            .find_map(|v| std::env::var(v).ok().filter(|d| !d.is_empty()))
+            .unwrap_or_default();
+        return Err(format!("cannot open the display '{name}': {e}"));
+    }
+    Ok(())
+}
+
 /// The folder of credtray's own where the web view keeps the cookies of the IdP at
-/// `saml_url`: `<data dir>/saml/<first 16 bytes of SHA-256 of the URL, hex>`, created 0700.
+/// `saml_url` (see [`profile_dir::folder`]), created 0700.
 pub fn data_dir(saml_url: &str) -> std::io::Result<PathBuf> {
-    let base = directories::ProjectDirs::from("", "", "credtray")
-        .map(|d| d.data_dir().to_path_buf())
-        .ok_or_else(|| {
-            std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                "cannot tell where credtray's data folder is (no home folder)",
-            )
-        })?;
-    let digest = Sha256::digest(saml_url.as_bytes());
-    let name: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    let saml = base.join("saml");
-    crate::fsutil::ensure_private_dir(&base)?;
+    let dir = profile_dir::folder(saml_url)?;
+    let saml = profile_dir::saml_root()?;
+    if let Some(base) = saml.parent() {
+        crate::fsutil::ensure_private_dir(base)?;
+    }
     crate::fsutil::ensure_private_dir(&saml)?;
-    let dir = saml.join(name);
     crate::fsutil::ensure_private_dir(&dir)?;
     Ok(dir)
 }
