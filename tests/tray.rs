@@ -394,6 +394,7 @@ fn the_menu_groups_sessions_by_profile_and_clicks_start_and_stop_them() {
             "—",
             "Add IAM user session…",
             "Add chained role…",
+            "Add SAML federated role…",
             "Add integration…",
             "Named profiles…",
             "—",
