@@ -2,7 +2,7 @@
 //! tests in `tests/dialogs.rs`:
 //!
 //! ```text
-//! cargo run --example dialogs -- mfa|text|choice|confirm|iam-user|chained-role|profiles|integration|sign-in-wait
+//! cargo run --example dialogs -- mfa|text|choice|confirm|iam-user|chained-role|saml-role|profiles|integration|sign-in-wait
 //! ```
 //!
 //! `sign-in-wait` shows the window of a sign-in waiting for the browser (device mode, with
@@ -28,16 +28,16 @@ fn main() {
 #[cfg(target_os = "linux")]
 mod linux {
     use credtray::model::profile::validate_profile_name;
-    use credtray::model::{Integration, State};
+    use credtray::model::{FederatedRole, IamUser, Integration, Session, SessionKind, State};
     use credtray::tray::dialogs::{
-        self, ChainedRoleRequest, ChoiceRequest, ConfirmRequest, IamUserRequest,
-        IntegrationRequest, MfaRequest, ProfileChoice, ProfilesRequest, SignInWaitRequest,
-        TextRequest,
+        self, ChainedRoleRequest, ChoiceRequest, ConfirmRequest, FederatedRoleRequest,
+        IamUserRequest, IntegrationRequest, MfaRequest, ProfileChoice, ProfilesRequest,
+        SignInWaitRequest, TextRequest,
     };
     use serde_json::{json, Value};
     use uuid::Uuid;
 
-    const USAGE: &str = "usage: dialogs mfa|text|choice|confirm|iam-user|chained-role|profiles|integration|sign-in-wait";
+    const USAGE: &str = "usage: dialogs mfa|text|choice|confirm|iam-user|chained-role|saml-role|profiles|integration|sign-in-wait";
 
     /// The demo's profiles.
     fn profiles() -> Vec<String> {
@@ -90,7 +90,7 @@ mod linux {
 
     pub fn main() {
         let which = std::env::args().nth(1).unwrap_or_default();
-        const WHICH: [&str; 9] = [
+        const WHICH: [&str; 10] = [
             "integration",
             "sign-in-wait",
             "mfa",
@@ -99,6 +99,7 @@ mod linux {
             "confirm",
             "iam-user",
             "chained-role",
+            "saml-role",
             "profiles",
         ];
         if !WHICH.contains(&which.as_str()) {
@@ -248,6 +249,71 @@ mod linux {
                                 "role_arn": form.role_arn,
                                 "role_session_name": form.role_session_name,
                                 "external_id": form.external_id,
+                                "duration_secs": form.duration_secs,
+                            }),
+                        })
+                    }),
+                )
+            }
+            "saml-role" => {
+                // The model's own checks (those of `State::add_session`), with a session
+                // 'work' already there.
+                let mut taken = State::new();
+                taken
+                    .add_session(Session {
+                        id: Uuid::from_u128(1),
+                        alias: "work".into(),
+                        profile: "default".into(),
+                        region: "eu-west-1".into(),
+                        kind: SessionKind::IamUser(IamUser {
+                            mfa_serial: None,
+                            duration_secs: 3_600,
+                        }),
+                    })
+                    .expect("the demo's session");
+                dialogs::add_federated_role(
+                    FederatedRoleRequest {
+                        profiles: profiles(),
+                        regions: regions(),
+                        profile: "default".into(),
+                        region: "eu-west-1".into(),
+                        duration_secs: 3_600,
+                        validate: Box::new(move |form| {
+                            let mut st = taken.clone();
+                            let checked = st
+                                .ensure_profile(&form.profile)
+                                .and_then(|_| {
+                                    st.add_session(Session {
+                                        id: Uuid::from_u128(2),
+                                        alias: form.alias.clone(),
+                                        profile: form.profile.clone(),
+                                        region: form.region.clone(),
+                                        kind: SessionKind::IamRoleFederated(FederatedRole {
+                                            role_arn: form.role_arn.clone(),
+                                            idp_arn: form.idp_arn.clone(),
+                                            saml_url: form.saml_url.clone(),
+                                            duration_secs: form.duration_secs,
+                                        }),
+                                    })
+                                })
+                                .map_err(|e| e.to_string());
+                            if let Err(e) = &checked {
+                                // The tests read which field the model refused.
+                                eprintln!("refused: {e}");
+                            }
+                            checked
+                        }),
+                    },
+                    Box::new(|form| {
+                        answer(match form {
+                            None => Value::Null,
+                            Some(form) => json!({
+                                "alias": form.alias,
+                                "profile": form.profile,
+                                "region": form.region,
+                                "role_arn": form.role_arn,
+                                "idp_arn": form.idp_arn,
+                                "saml_url": form.saml_url,
                                 "duration_secs": form.duration_secs,
                             }),
                         })

@@ -416,6 +416,69 @@ fn chained_role_form_answers_every_field() {
 }
 
 #[test]
+fn saml_role_form_checks_with_the_model_and_answers_every_field() {
+    let mut dialog = Dialog::open("saml-role", "add SAML federated role");
+    dialog.type_text("okta-admin");
+    dialog.key(&["Tab", "Tab", "Tab"]); // keep the profile and the region
+                                        // A user ARN is no IAM role: the model refuses it, so Enter does nothing.
+    dialog.type_text("arn:aws:iam::123456789012:user/alice");
+    dialog.key(&["Tab"]);
+    dialog.type_text("arn:aws:iam::123456789012:saml-provider/Okta");
+    dialog.key(&["Tab"]);
+    dialog.type_text("https://idp.example.com/app/aws/sso/saml");
+    dialog.enter_is_ignored();
+    assert!(
+        dialog.stderr().contains("refused: invalid role ARN"),
+        "{}",
+        dialog.stderr()
+    );
+    // The role ARN corrected; a plain http URL to a host that is not loopback is refused.
+    dialog.key(&["shift+Tab", "shift+Tab", "ctrl+a"]);
+    dialog.type_text("arn:aws:iam::123456789012:role/Admin");
+    dialog.key(&["Tab", "Tab", "ctrl+a"]);
+    dialog.type_text("http://idp.example.com/app/aws/sso/saml");
+    dialog.enter_is_ignored();
+    assert!(
+        dialog.stderr().contains("refused: invalid SAML URL"),
+        "{}",
+        dialog.stderr()
+    );
+    dialog.key(&["ctrl+a"]);
+    dialog.type_text("https://idp.example.com/app/aws/sso/saml");
+    dialog.key(&["Tab", "ctrl+a"]);
+    dialog.type_text("7200");
+    dialog.screenshot();
+    dialog.key(&["Return"]);
+    assert_eq!(
+        dialog.exit().answer(),
+        json!({
+            "alias": "okta-admin",
+            "profile": "default",
+            "region": "eu-west-1",
+            "role_arn": "arn:aws:iam::123456789012:role/Admin",
+            "idp_arn": "arn:aws:iam::123456789012:saml-provider/Okta",
+            "saml_url": "https://idp.example.com/app/aws/sso/saml",
+            "duration_secs": 7200,
+        })
+    );
+}
+
+#[test]
+fn saml_role_form_refuses_a_taken_alias_and_escape_cancels() {
+    let mut dialog = Dialog::open("saml-role", "add SAML federated role");
+    dialog.type_text("work");
+    dialog.key(&["Tab", "Tab", "Tab"]);
+    dialog.type_text("arn:aws:iam::123456789012:role/Admin");
+    dialog.key(&["Tab"]);
+    dialog.type_text("arn:aws:iam::123456789012:saml-provider/Okta");
+    dialog.key(&["Tab"]);
+    dialog.type_text("http://127.0.0.1:8080/saml");
+    dialog.enter_is_ignored();
+    dialog.key(&["Escape"]);
+    assert_eq!(dialog.exit().answer(), Value::Null);
+}
+
+#[test]
 fn profiles_rename_answers_the_selected_profile() {
     let dialog = Dialog::open("profiles", "named profiles");
     // The list has the focus with `default` selected; Down selects dev.

@@ -394,6 +394,7 @@ fn the_menu_groups_sessions_by_profile_and_clicks_start_and_stop_them() {
             "—",
             "Add IAM user session…",
             "Add chained role…",
+            "Add SAML federated role…",
             "Add integration…",
             "Named profiles…",
             "—",
@@ -1973,5 +1974,94 @@ fn saml_when_the_hidden_sign_in_does_not_complete_the_user_is_notified_and_signs
         "{:#?}",
         notifications_about(&alias)
     );
+    tray.quit();
+}
+
+#[test]
+fn saml_a_role_added_through_the_form_starts_and_forget_sign_in_removes_its_data_folder() {
+    let _desktop = desktop();
+    let moto = Moto::start();
+    let sb = Sandbox::new(&moto);
+    let idp = saml_idp::Idp::start(&[&format!("{},{}", saml_idp::ROLE, saml_idp::IDP)], false);
+    // Another session on the same IdP: it shares the remembered sign-in.
+    let shared = unique("fedshared");
+    add_federated(&sb, &shared, &idp.url());
+    let mut tray = federated_tray(&sb);
+    let alias = unique("fedform");
+
+    tray.click(&["Add SAML federated role…"]);
+    let form = wait_window(
+        "^credtray: add SAML federated role$",
+        Duration::from_secs(15),
+    );
+    // Alias has the focus; Tab moves from field to field, selecting what a field holds.
+    type_into(&form, &alias);
+    key(&form, "Tab");
+    type_into(&form, "fed");
+    key(&form, "Tab");
+    type_into(&form, "us-east-1");
+    key(&form, "Tab");
+    type_into(&form, saml_idp::ROLE);
+    key(&form, "Tab");
+    type_into(&form, saml_idp::IDP);
+    key(&form, "Tab");
+    type_into(&form, &idp.url());
+    screenshot("tray-dialog-add-saml-role");
+    key(&form, "Return");
+    let added = wait_until(Duration::from_secs(15), || {
+        sb.session_list()
+            .as_array()
+            .is_some_and(|a| a.iter().any(|s| s["alias"] == alias.as_str()))
+    });
+    assert!(added, "the session was not added:\n{}", tray.log());
+    let s = sb.session(&alias);
+    assert_eq!(s["kind"], "iam-role-federated", "{s:#}");
+    assert_eq!(s["profile"], "fed");
+    assert_eq!(s["region"], "us-east-1");
+
+    let item = format!("{alias} · iam-role-federated · us-east-1");
+    tray.wait_menu("the new session in the menu", Duration::from_secs(5), |m| {
+        node(m, &["fed", &item]).is_some()
+    });
+
+    // Started from the menu: the sign-in leaves the IdP's cookies in a data folder.
+    tray.click(&["fed", &item]);
+    sign_in_in_window(&tray, &idp, &format!("^{alias}$"), 1, None);
+    assert!(
+        wait_until(Duration::from_secs(60), || sb.is_active(&alias)),
+        "the session did not start:\n{}",
+        tray.log()
+    );
+    sb.assert_caller("fed", &assumed_role_arn("Fed", saml_idp::USER));
+    let saml_root = sb.root().join("data").join("credtray").join("saml");
+    let folders: Vec<PathBuf> = fs::read_dir(&saml_root)
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert_eq!(folders.len(), 1, "{folders:?} in {}", saml_root.display());
+    let folder = folders[0].clone();
+    assert!(folder.is_dir());
+
+    // Forget sign-in, from the session's actions: the folder goes, and the notification
+    // says so, naming the session that shared it.
+    tray.wait_menu("the session checked", Duration::from_secs(10), |m| {
+        checked(m, &["● fed", &item]) == Some(true)
+    });
+    tray.click(&["● fed", &format!("{alias}…"), "Forget sign-in"]);
+    let summary = format!("Sign-in of '{alias}' forgotten");
+    assert!(
+        wait_until(Duration::from_secs(15), || {
+            notifications_about(&summary).len() == 1
+        }),
+        "no notification:\n{}",
+        tray.log()
+    );
+    assert!(!folder.exists(), "{} is still there", folder.display());
+    let n = notifications_about(&summary);
+    let body = n[0]["body"].as_str().unwrap_or_default();
+    assert!(
+        body.contains("Removed the remembered sign-in") && body.contains(&format!("'{shared}'")),
+        "{body}"
+    );
+    screenshot("tray-saml-forget-sign-in");
     tray.quit();
 }

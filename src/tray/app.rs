@@ -766,6 +766,8 @@ impl App {
             ItemId::RemoveSession(s) => self.remove(s),
             ItemId::AddIamUser => self.add_iam_user(),
             ItemId::AddChainedRole => self.add_chained_role(),
+            ItemId::AddFederatedRole => self.add_federated_role(),
+            ItemId::ForgetSignIn(s) => self.forget_signin(s),
             ItemId::NamedProfiles => self.named_profiles(),
             ItemId::StartAtLogin => self.toggle_start_at_login(),
             ItemId::Quit => self.quit(),
@@ -1272,6 +1274,85 @@ impl App {
         );
     }
 
+    fn add_federated_role(&mut self) {
+        let Some(state) = self.load_state() else {
+            return;
+        };
+        let snapshot = state.clone();
+        let engine = self.engine.clone();
+        let ui = self.ui.clone();
+        let rt = self.rt.clone();
+        dialogs::add_federated_role(
+            dialogs::FederatedRoleRequest {
+                profiles: state.profiles.clone(),
+                regions: REGIONS.iter().map(|r| r.to_string()).collect(),
+                profile: DEFAULT_PROFILE.into(),
+                region: DEFAULT_REGION.into(),
+                duration_secs: DEFAULT_FEDERATED_DURATION,
+                validate: Box::new(move |f| {
+                    check_common(&snapshot, &f.alias, &f.profile, &f.region)?;
+                    // The model's own checks, as `Engine::add_session` runs them.
+                    let mut probe = snapshot.clone();
+                    probe
+                        .ensure_profile(&f.profile)
+                        .map_err(|e| e.to_string())?;
+                    probe
+                        .add_session(federated_session(f))
+                        .map_err(|e| e.to_string())
+                }),
+            },
+            Box::new(move |form| {
+                let Some(f) = form else {
+                    return;
+                };
+                let session = federated_session(&f);
+                let (id, what) = (session.id, format!("add session '{}'", f.alias));
+                spawn_outcome(&rt, &ui, None, async move {
+                    local_outcome(id, what, move || engine.add_session(&session, None)).await
+                });
+            }),
+        );
+    }
+
+    /// "Forget sign-in": deletes the data folder of the session's SAML URL (on tokio) and
+    /// says what went, naming the other sessions that shared it.
+    fn forget_signin(&mut self, id: Uuid) {
+        let Some((state, s)) = self.session(id) else {
+            return;
+        };
+        self.spawn(Some(id), async move {
+            let alias = s.alias.clone();
+            let result =
+                tokio::task::spawn_blocking(move || crate::saml::forget_signin(&state, &s)).await;
+            let notice = match result {
+                Ok(Ok(forgotten)) => {
+                    tracing::info!(
+                        session = %alias,
+                        folder = %forgotten.folder.display(),
+                        removed = forgotten.removed,
+                        shared_with = ?&forgotten.sessions[1..],
+                        "SAML sign-in forgotten"
+                    );
+                    notices::forgot_signin(id, &forgotten)
+                }
+                Ok(Err(e)) => notices::failed(
+                    Some(id),
+                    &format!("forget the sign-in of '{alias}'"),
+                    &e.to_string(),
+                ),
+                Err(e) => notices::failed(
+                    Some(id),
+                    &format!("forget the sign-in of '{alias}'"),
+                    &e.to_string(),
+                ),
+            };
+            Outcome {
+                notice: Some(notice),
+                ..Outcome::default()
+            }
+        });
+    }
+
     fn named_profiles(&mut self) {
         let Some(state) = self.load_state() else {
             return;
@@ -1597,6 +1678,25 @@ fn restart_outcome(what: &str, result: Result<Vec<(Uuid, EngineError)>, EngineEr
             notice: Some(notices::failed(None, what, &e.to_string())),
             ..Outcome::default()
         },
+    }
+}
+
+/// The duration the SAML federated role form starts with (AssumeRoleWithSAML's default).
+const DEFAULT_FEDERATED_DURATION: u32 = 3_600;
+
+/// The session the SAML federated role form describes (a new id each time).
+fn federated_session(f: &dialogs::FederatedRoleForm) -> Session {
+    Session {
+        id: Uuid::new_v4(),
+        alias: f.alias.clone(),
+        profile: f.profile.clone(),
+        region: f.region.clone(),
+        kind: SessionKind::IamRoleFederated(FederatedRole {
+            role_arn: f.role_arn.clone(),
+            idp_arn: f.idp_arn.clone(),
+            saml_url: f.saml_url.clone(),
+            duration_secs: f.duration_secs,
+        }),
     }
 }
 

@@ -24,7 +24,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::model::{Integration, Session, State, Status};
+use crate::model::{Integration, Session, SessionKind, State, Status};
 
 /// The most sessions shown at one level of a profile's submenu.
 pub const PAGE: usize = 50;
@@ -54,6 +54,10 @@ pub enum ItemId {
     AddIamUser,
     /// Add an `iam-role-chained` session (opens a dialog).
     AddChainedRole,
+    /// Add an `iam-role-federated` session (opens a form).
+    AddFederatedRole,
+    /// Delete the remembered IdP sign-in (the web view's data folder) of a federated session.
+    ForgetSignIn(Uuid),
     /// Add, rename or remove named profiles (opens a dialog).
     NamedProfiles,
     /// The `Start at login` check item.
@@ -88,6 +92,7 @@ impl ItemId {
         let simple = match key {
             "add-iam-user" => Some(ItemId::AddIamUser),
             "add-chained-role" => Some(ItemId::AddChainedRole),
+            "add-federated-role" => Some(ItemId::AddFederatedRole),
             "named-profiles" => Some(ItemId::NamedProfiles),
             "start-at-login" => Some(ItemId::StartAtLogin),
             "quit" => Some(ItemId::Quit),
@@ -110,6 +115,7 @@ impl ItemId {
             "test" => Some(ItemId::TestSession(id)),
             "remove" => Some(ItemId::RemoveSession(id)),
             "renew" => Some(ItemId::Renew(id)),
+            "forget-signin" => Some(ItemId::ForgetSignIn(id)),
             "sign-in" => Some(ItemId::SignIn(id)),
             "sign-out" => Some(ItemId::SignOut(id)),
             "sync" => Some(ItemId::SyncIntegration(id)),
@@ -126,7 +132,8 @@ impl ItemId {
             | ItemId::ChangeRegion(id)
             | ItemId::TestSession(id)
             | ItemId::RemoveSession(id)
-            | ItemId::Renew(id) => Some(id),
+            | ItemId::Renew(id)
+            | ItemId::ForgetSignIn(id) => Some(id),
             _ => None,
         }
     }
@@ -154,6 +161,8 @@ impl fmt::Display for ItemId {
             ItemId::Renew(id) => write!(f, "renew:{id}"),
             ItemId::AddIamUser => f.write_str("add-iam-user"),
             ItemId::AddChainedRole => f.write_str("add-chained-role"),
+            ItemId::AddFederatedRole => f.write_str("add-federated-role"),
+            ItemId::ForgetSignIn(id) => write!(f, "forget-signin:{id}"),
             ItemId::NamedProfiles => f.write_str("named-profiles"),
             ItemId::StartAtLogin => f.write_str("start-at-login"),
             ItemId::Quit => f.write_str("quit"),
@@ -360,6 +369,7 @@ pub fn build(inputs: &MenuInputs) -> Menu {
     entries.push(Entry::Separator);
     entries.push(item(ItemId::AddIamUser, "Add IAM user session…"));
     entries.push(item(ItemId::AddChainedRole, "Add chained role…"));
+    entries.push(item(ItemId::AddFederatedRole, "Add SAML federated role…"));
     entries.push(item(ItemId::AddIntegration, "Add integration…"));
     entries.push(item(ItemId::NamedProfiles, "Named profiles…"));
     entries.push(Entry::Separator);
@@ -532,8 +542,11 @@ fn push_sessions(out: &mut Vec<Entry>, sessions: &[&Session], inputs: &MenuInput
             item(ItemId::ChangeProfile(s.id), "Change profile…"),
             item(ItemId::ChangeRegion(s.id), "Change region…"),
             item(ItemId::TestSession(s.id), "Test credentials"),
-            item(ItemId::RemoveSession(s.id), "Remove…"),
         ]);
+        if matches!(s.kind, SessionKind::IamRoleFederated(_)) {
+            actions.push(item(ItemId::ForgetSignIn(s.id), "Forget sign-in"));
+        }
+        actions.push(item(ItemId::RemoveSession(s.id), "Remove…"));
         out.push(Entry::Submenu {
             label: format!("{mark}{}…", s.alias),
             children: actions,
@@ -581,7 +594,7 @@ fn tooltip(inputs: &MenuInputs, active: usize, attention: usize, expired: usize)
 mod tests {
     use super::*;
     use crate::awsfiles::ini::WriteRecord;
-    use crate::model::{Active, IamUser, SessionKind};
+    use crate::model::{Active, IamUser};
     use chrono::Duration;
 
     fn t0() -> DateTime<Utc> {
@@ -679,6 +692,7 @@ mod tests {
                 "",
                 "Add IAM user session…",
                 "Add chained role…",
+                "Add SAML federated role…",
                 "Add integration…",
                 "Named profiles…",
                 "",
@@ -688,8 +702,8 @@ mod tests {
         );
         assert_eq!(menu.icon, IconState::Idle);
         assert_eq!(menu.tooltip, "credtray — no active session");
-        // Four "Add…"/profile actions, Start at login, Quit, and the placeholder.
-        assert_eq!(menu.count_items(), 7);
+        // Five "Add…"/profile actions, Start at login, Quit, and the placeholder.
+        assert_eq!(menu.count_items(), 8);
     }
 
     #[test]
@@ -781,8 +795,8 @@ mod tests {
         let last = menu.find(&ItemId::ToggleSession(ids[999])).unwrap();
         assert_eq!(last.label(), "s999 · iam-user · eu-west-1");
         assert!(menu.find(&ItemId::RemoveSession(ids[500])).is_some());
-        // 5 items per session, 4 actions, Start at login, Quit, the empty "default".
-        assert_eq!(menu.count_items(), 5 * 1000 + 7);
+        // 5 items per session, 5 actions, Start at login, Quit, the empty "default".
+        assert_eq!(menu.count_items(), 5 * 1000 + 8);
     }
 
     #[test]
@@ -946,6 +960,8 @@ mod tests {
             ItemId::Renew(id),
             ItemId::AddIamUser,
             ItemId::AddChainedRole,
+            ItemId::AddFederatedRole,
+            ItemId::ForgetSignIn(id),
             ItemId::NamedProfiles,
             ItemId::StartAtLogin,
             ItemId::Quit,
@@ -1024,6 +1040,7 @@ mod tests {
                 "",
                 "Add IAM user session…",
                 "Add chained role…",
+                "Add SAML federated role…",
                 "Add integration…",
                 "Named profiles…",
                 "",
@@ -1132,6 +1149,64 @@ mod tests {
         let stray: BTreeMap<Uuid, Activity> = [(Uuid::new_v4(), Activity::SigningIn)].into();
         let menu = build_active(&state, &stray);
         assert_eq!(menu.entries[3].label(), "corp · logged-out");
+    }
+
+    #[test]
+    fn a_federated_session_offers_forget_sign_in() {
+        use crate::model::FederatedRole;
+        let mut state = State::new();
+        let user = session("keys", "default");
+        let fed = Session {
+            id: Uuid::new_v4(),
+            alias: "okta-admin".into(),
+            profile: "default".into(),
+            region: "eu-west-1".into(),
+            kind: SessionKind::IamRoleFederated(FederatedRole {
+                role_arn: "arn:aws:iam::123456789012:role/Admin".into(),
+                idp_arn: "arn:aws:iam::123456789012:saml-provider/Okta".into(),
+                saml_url: "https://idp.example.com/saml".into(),
+                duration_secs: 3600,
+            }),
+        };
+        let (user_id, fed_id) = (user.id, fed.id);
+        state.add_session(user).unwrap();
+        state.add_session(fed).unwrap();
+        let menu = build_with(&state, &BTreeSet::new(), false);
+        assert_eq!(
+            menu.find(&ItemId::ToggleSession(fed_id)).unwrap().label(),
+            "okta-admin · iam-role-federated · eu-west-1"
+        );
+        let actions = |n: usize| -> Vec<(String, Option<ItemId>)> {
+            menu.entries[0].children()[n]
+                .children()
+                .iter()
+                .map(|e| (e.label().to_string(), e.id()))
+                .collect()
+        };
+        assert_eq!(
+            actions(3),
+            [
+                (
+                    "Change profile…".into(),
+                    Some(ItemId::ChangeProfile(fed_id))
+                ),
+                ("Change region…".into(), Some(ItemId::ChangeRegion(fed_id))),
+                ("Test credentials".into(), Some(ItemId::TestSession(fed_id))),
+                ("Forget sign-in".into(), Some(ItemId::ForgetSignIn(fed_id))),
+                ("Remove…".into(), Some(ItemId::RemoveSession(fed_id))),
+            ]
+        );
+        // Other kinds have no sign-in to forget.
+        assert!(actions(1)
+            .iter()
+            .all(|(l, _)| l.as_str() != "Forget sign-in"));
+        assert!(menu.find(&ItemId::ForgetSignIn(user_id)).is_none());
+        assert_eq!(ItemId::ForgetSignIn(fed_id).session(), Some(fed_id));
+        assert_eq!(
+            ItemId::parse(&format!("forget-signin:{fed_id}")),
+            Some(ItemId::ForgetSignIn(fed_id))
+        );
+        assert!(menu.find(&ItemId::AddFederatedRole).is_some());
     }
 
     #[test]

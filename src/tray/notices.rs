@@ -243,6 +243,40 @@ pub fn tested(session: Uuid, alias: &str, result: &Result<String, String>) -> No
     }
 }
 
+/// The answer of "Forget sign-in": what was removed, and which other sessions shared it.
+pub fn forgot_signin(session: Uuid, forgotten: &crate::saml::Forgotten) -> Notice {
+    let alias = forgotten.sessions.first().cloned().unwrap_or_default();
+    let others: Vec<String> = forgotten.sessions[1.min(forgotten.sessions.len())..]
+        .iter()
+        .map(|a| format!("'{a}'"))
+        .collect();
+    let mut body = if forgotten.removed {
+        format!(
+            "Removed the remembered sign-in to {} ({}). The next start signs in again.",
+            forgotten.saml_url,
+            forgotten.folder.display()
+        )
+    } else {
+        format!(
+            "No sign-in to {} was remembered; nothing was removed.",
+            forgotten.saml_url
+        )
+    };
+    if !others.is_empty() {
+        body.push_str(&format!(
+            " The same sign-in served {}, which sign in again too.",
+            others.join(", ")
+        ));
+    }
+    Notice {
+        slot: Some(session),
+        summary: format!("Sign-in of '{alias}' forgotten"),
+        body,
+        action: None,
+        critical: false,
+    }
+}
+
 /// Any other action of the menu that failed (`what`: "rename profile 'dev'").
 pub fn failed(slot: Option<Uuid>, what: &str, reason: &str) -> Notice {
     Notice {
@@ -342,6 +376,33 @@ mod tests {
         assert_eq!(minutes_left(now + Duration::seconds(60), now), 1);
         assert_eq!(minutes_left(now - Duration::seconds(5), now), 0);
         assert_eq!(in_minutes(0), "now");
+    }
+
+    #[test]
+    fn forgetting_a_sign_in_names_what_was_removed_and_who_shared_it() {
+        let id = Uuid::new_v4();
+        let mut f = crate::saml::Forgotten {
+            saml_url: "https://idp.example.com/saml".into(),
+            folder: "/d/saml/ab".into(),
+            removed: true,
+            sessions: vec!["okta".into(), "okta-ro".into(), "okta-dev".into()],
+        };
+        let n = forgot_signin(id, &f);
+        assert_eq!(n.slot, Some(id));
+        assert_eq!(n.summary, "Sign-in of 'okta' forgotten");
+        assert_eq!(
+            n.body,
+            "Removed the remembered sign-in to https://idp.example.com/saml (/d/saml/ab). \
+             The next start signs in again. The same sign-in served 'okta-ro', 'okta-dev', \
+             which sign in again too."
+        );
+        f.removed = false;
+        f.sessions.truncate(1);
+        let n = forgot_signin(id, &f);
+        assert_eq!(
+            n.body,
+            "No sign-in to https://idp.example.com/saml was remembered; nothing was removed."
+        );
     }
 
     #[test]

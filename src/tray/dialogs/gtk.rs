@@ -20,12 +20,12 @@ use gtk::prelude::*;
 use uuid::Uuid;
 
 use super::{
-    titles, ChainedRoleForm, ChainedRoleRequest, ChoiceRequest, ConfirmRequest, IamUserForm,
-    IamUserRequest, IntegrationForm, IntegrationRequest, MfaRequest, ProfileChoice,
-    ProfilesRequest, SignInWaitRequest, TextRequest,
+    titles, ChainedRoleForm, ChainedRoleRequest, ChoiceRequest, ConfirmRequest, FederatedRoleForm,
+    FederatedRoleRequest, IamUserForm, IamUserRequest, IntegrationForm, IntegrationRequest,
+    MfaRequest, ProfileChoice, ProfilesRequest, SignInWaitRequest, TextRequest,
 };
 use crate::model::profile::DEFAULT_PROFILE;
-use crate::model::session::{ROLE_DURATION_RANGE, USER_DURATION_RANGE};
+use crate::model::session::{FEDERATED_DURATION_RANGE, ROLE_DURATION_RANGE, USER_DURATION_RANGE};
 
 /// The default width of every dialog, in pixels.
 const WIDTH: i32 = 420;
@@ -736,6 +736,95 @@ pub fn add_chained_role(req: ChainedRoleRequest, done: Box<dyn FnOnce(Option<Cha
     }
     let r = refresh.clone();
     parent.connect_changed(move |_| r());
+    on_combo_change(&profile, &refresh);
+    on_combo_change(&region, &refresh);
+    duration.connect_value_changed(move |_| refresh());
+    shell.open(&alias);
+}
+
+/// See [`FederatedRoleRequest`].
+pub fn add_federated_role(
+    req: FederatedRoleRequest,
+    done: Box<dyn FnOnce(Option<FederatedRoleForm>)>,
+) {
+    let shell = Shell::new(titles::ADD_FEDERATED_ROLE, "Cancel", "Add", done);
+    shell.window.set_default_size(FORM_WIDTH, -1);
+    shell.body.add(&heading(
+        "Add a role you sign in to through a SAML identity provider",
+    ));
+    shell.body.add(&dim(
+        "Starting it opens the IdP's sign-in page; its SAML assertion is exchanged for the \
+         role's credentials by AssumeRoleWithSAML, and never leaves this machine otherwise.",
+    ));
+
+    let alias = entry("");
+    alias.set_placeholder_text(Some("e.g. okta-admin"));
+    let profile = combo_with_entry(&req.profiles, &req.profile);
+    let region = combo_with_entry(&req.regions, &req.region);
+    let role_arn = entry("");
+    role_arn.set_placeholder_text(Some("arn:aws:iam::123456789012:role/name"));
+    let idp_arn = entry("");
+    idp_arn.set_placeholder_text(Some("arn:aws:iam::123456789012:saml-provider/name"));
+    let saml_url = entry("");
+    saml_url.set_placeholder_text(Some("https://idp.example.com/…/saml"));
+    let (duration, duration_row) = duration_field(FEDERATED_DURATION_RANGE, req.duration_secs);
+
+    let grid = form_grid();
+    form_row(&grid, 0, "_Alias:", &alias);
+    form_row(&grid, 1, "_Profile:", &profile);
+    form_row(&grid, 2, "Re_gion:", &region);
+    form_row(&grid, 3, "Role A_RN:", &role_arn);
+    form_row(&grid, 4, "_IdP ARN:", &idp_arn);
+    form_row(&grid, 5, "SAML sign-in _URL:", &saml_url);
+    grid.attach(&field_label("_Duration:", &duration), 0, 6, 1, 1);
+    grid.attach(&duration_row, 1, 6, 1, 1);
+    shell.body.add(&grid);
+
+    let validate = req.validate;
+    let fields = (
+        alias.clone(),
+        profile.clone(),
+        region.clone(),
+        role_arn.clone(),
+        idp_arn.clone(),
+        saml_url.clone(),
+        duration.clone(),
+    );
+    let refresh = shell.bind(move || {
+        let (alias, profile, region, role_arn, idp_arn, saml_url, duration) = &fields;
+        let form = FederatedRoleForm {
+            alias: trimmed(alias),
+            profile: combo_value(profile),
+            region: combo_value(region),
+            role_arn: trimmed(role_arn),
+            idp_arn: trimmed(idp_arn),
+            saml_url: trimmed(saml_url),
+            duration_secs: duration_value(duration),
+        };
+        if form.alias.is_empty() {
+            return Err("Type an alias".into());
+        }
+        if form.profile.is_empty() {
+            return Err("Choose or type a profile".into());
+        }
+        if form.region.is_empty() {
+            return Err("Choose or type a region".into());
+        }
+        if form.role_arn.is_empty() {
+            return Err("Type the role ARN".into());
+        }
+        if form.idp_arn.is_empty() {
+            return Err("Type the IdP ARN (the IAM SAML provider)".into());
+        }
+        if form.saml_url.is_empty() {
+            return Err("Type the IdP's SAML sign-in URL".into());
+        }
+        validate(&form).map(|()| form)
+    });
+    for field in [&alias, &role_arn, &idp_arn, &saml_url] {
+        let r = refresh.clone();
+        field.connect_changed(move |_| r());
+    }
     on_combo_change(&profile, &refresh);
     on_combo_change(&region, &refresh);
     duration.connect_value_changed(move |_| refresh());

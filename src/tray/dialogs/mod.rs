@@ -90,6 +90,8 @@ pub mod titles {
     pub const ADD_IAM_USER: &str = "credtray: add IAM user session";
     /// The chained role form.
     pub const ADD_CHAINED_ROLE: &str = "credtray: add chained role";
+    /// The SAML federated role form.
+    pub const ADD_FEDERATED_ROLE: &str = "credtray: add SAML federated role";
     /// The named profiles manager.
     pub const PROFILES: &str = "credtray: named profiles";
     /// The IAM Identity Center integration form.
@@ -290,6 +292,41 @@ pub struct ChainedRoleRequest {
     pub duration_secs: u32,
     /// Checks the whole form on every change.
     pub validate: ValidateForm<ChainedRoleForm>,
+}
+
+/// What the SAML federated role form gives back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FederatedRoleForm {
+    /// Alias.
+    pub alias: String,
+    /// Named profile (existing or new).
+    pub profile: String,
+    /// Region.
+    pub region: String,
+    /// The IAM role ARN to assume.
+    pub role_arn: String,
+    /// The ARN of the IAM SAML provider (the IdP in IAM).
+    pub idp_arn: String,
+    /// The IdP's SAML 2.0 sign-in URL.
+    pub saml_url: String,
+    /// AssumeRoleWithSAML duration in seconds.
+    pub duration_secs: u32,
+}
+
+/// Opens the SAML federated role form.
+pub struct FederatedRoleRequest {
+    /// Existing profiles.
+    pub profiles: Vec<String>,
+    /// Regions offered.
+    pub regions: Vec<String>,
+    /// Initial profile.
+    pub profile: String,
+    /// Initial region.
+    pub region: String,
+    /// Initial duration.
+    pub duration_secs: u32,
+    /// Checks the whole form on every change (the model's own checks).
+    pub validate: ValidateForm<FederatedRoleForm>,
 }
 
 /// What the user asked for in the named profiles manager.

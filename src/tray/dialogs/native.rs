@@ -9,9 +9,9 @@ use uuid::Uuid;
 
 use super::external::Prompt;
 use super::{
-    ask, titles, ChainedRoleForm, ChainedRoleRequest, ChoiceRequest, ConfirmRequest, IamUserForm,
-    IamUserRequest, IntegrationForm, IntegrationRequest, MfaRequest, ProfileChoice,
-    ProfilesRequest, SignInWaitRequest, TextRequest,
+    ask, titles, ChainedRoleForm, ChainedRoleRequest, ChoiceRequest, ConfirmRequest,
+    FederatedRoleForm, FederatedRoleRequest, IamUserForm, IamUserRequest, IntegrationForm,
+    IntegrationRequest, MfaRequest, ProfileChoice, ProfilesRequest, SignInWaitRequest, TextRequest,
 };
 use crate::model::profile::DEFAULT_PROFILE;
 use crate::providers::interaction::is_valid_code;
@@ -320,6 +320,58 @@ pub fn add_chained_role(req: ChainedRoleRequest, done: Box<dyn FnOnce(Option<Cha
     let finish: Finish = Rc::new(move |v: &[String]| validate(&check(v)?));
     form(
         titles::ADD_CHAINED_ROLE,
+        fields,
+        values,
+        0,
+        None,
+        finish,
+        Box::new(move |v| done(v.and_then(|v| of(&v).ok()))),
+    );
+}
+
+/// See [`FederatedRoleRequest`].
+pub fn add_federated_role(
+    req: FederatedRoleRequest,
+    done: Box<dyn FnOnce(Option<FederatedRoleForm>)>,
+) {
+    let fields = Rc::new(vec![
+        text_field("Alias of the new session:"),
+        choice_field(
+            "Named profile its credentials go under:",
+            req.profiles,
+            true,
+        ),
+        choice_field("Region:", req.regions, true),
+        text_field("Role ARN (arn:aws:iam::ACCOUNT:role/NAME):"),
+        text_field("IdP ARN, the IAM SAML provider (arn:aws:iam::ACCOUNT:saml-provider/NAME):"),
+        text_field("The IdP's SAML sign-in URL (https://…):"),
+        text_field("Duration of the role credentials, in seconds:"),
+    ]);
+    let values = vec![
+        String::new(),
+        req.profile,
+        req.region,
+        String::new(),
+        String::new(),
+        String::new(),
+        req.duration_secs.to_string(),
+    ];
+    let of = Rc::new(|v: &[String]| -> Result<FederatedRoleForm, String> {
+        Ok(FederatedRoleForm {
+            alias: v[0].clone(),
+            profile: v[1].clone(),
+            region: v[2].clone(),
+            role_arn: v[3].clone(),
+            idp_arn: v[4].clone(),
+            saml_url: v[5].clone(),
+            duration_secs: duration(&v[6])?,
+        })
+    });
+    let validate = req.validate;
+    let check = of.clone();
+    let finish: Finish = Rc::new(move |v: &[String]| validate(&check(v)?));
+    form(
+        titles::ADD_FEDERATED_ROLE,
         fields,
         values,
         0,
