@@ -665,6 +665,11 @@ fn remove_takes_the_sessions_and_keychain_items_with_it() {
     let sid = w.sb.session_id(&alias);
     w.ct(&["session", "start", &alias]).run().ok();
     assert!(!keychain_accounts_of(&id).is_empty());
+    // With no terminal to confirm on, nothing is removed without --yes.
+    let err = w.ct(&["integration", "remove", ALIAS]).run().fails();
+    assert!(err.contains("--yes"), "{err}");
+    assert_eq!(w.integrations().len(), 1);
+    assert!(w.sb.is_active(&alias));
     w.ct(&["integration", "remove", ALIAS, "--yes"]).run().ok();
     assert!(w.integrations().is_empty());
     assert!(w.sessions().is_empty());

@@ -169,11 +169,7 @@ pub fn plan_sync(
 /// below them, which cannot work any more), renames, adds. The caller has stopped the
 /// active ones among `removed` first. Returns the ids removed.
 pub fn apply_sync(state: &mut State, plan: &SyncPlan) -> Vec<Uuid> {
-    let mut removed: BTreeSet<Uuid> = BTreeSet::new();
-    for id in &plan.vanished {
-        removed.insert(*id);
-        removed.extend(state.descendants(*id));
-    }
+    let removed: BTreeSet<Uuid> = removed_by(state, plan).into_iter().collect();
     state.sessions.retain(|s| !removed.contains(&s.id));
     for (id, name, alias) in &plan.renamed {
         if let Some(s) = state.session_mut(*id) {

@@ -13,8 +13,6 @@ pub mod oidc;
 pub mod pkce;
 pub mod portal;
 
-use std::time::Duration;
-
 use aws_config::retry::RetryConfig;
 use aws_config::{Region, SdkConfig};
 use chrono::{DateTime, Utc};
@@ -143,6 +141,3 @@ pub struct Tokens {
     /// The refresh token, when one was issued.
     pub refresh: Option<String>,
 }
-
-/// How long a portal or OIDC call may take (with the SDK's retries, where on).
-pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);

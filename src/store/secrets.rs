@@ -31,13 +31,6 @@ impl Owner {
     }
 }
 
-impl From<Uuid> for Owner {
-    /// A bare id is a session's.
-    fn from(id: Uuid) -> Owner {
-        Owner::Session(id)
-    }
-}
-
 /// The secrets credtray keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SecretItem {
