@@ -688,10 +688,17 @@ fn no_secret_leaks_anywhere() {
     sb.credtray(&["profile", "rename", "leak", "leak2"])
         .run()
         .ok();
-    sb.credtray(&["session", "edit", "leaky", "--access-keys"])
-        .stdin_str(&format!("{new_key_id}\n{new_secret}\n"))
-        .run()
-        .ok();
+    sb.credtray(&[
+        "session",
+        "edit",
+        "leaky",
+        "--access-keys",
+        "--mfa-code",
+        "123456",
+    ])
+    .stdin_str(&format!("{new_key_id}\n{new_secret}\n"))
+    .run()
+    .ok();
     // Bad input: errors must not echo the secrets either.
     sb.credtray(&["session", "add", "iam-user", "--alias", "leaky"])
         .stdin_str(&format!("{}\n{}\n", sb.access_key_id, sb.secret_access_key))

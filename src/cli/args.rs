@@ -285,6 +285,10 @@ pub struct EditArgs {
     /// New ExternalId (iam-role-chained); an empty value removes it.
     #[arg(long, value_name = "ID")]
     pub external_id: Option<String>,
+    /// The current MFA code, for an active session that restarts to apply the edit
+    /// (asked on the terminal otherwise).
+    #[arg(long, value_name = "CODE")]
+    pub mfa_code: Option<String>,
 }
 
 /// `credtray session start …`

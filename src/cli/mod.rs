@@ -12,13 +12,14 @@ use anyhow::{bail, Context, Result};
 use uuid::Uuid;
 
 use crate::awsfiles::AwsPaths;
+use crate::engine::sessions::AccessKeys;
 use crate::engine::{Engine, EngineError, StartOptions};
-use crate::model::session::{ROLE_DURATION_RANGE, USER_DURATION_RANGE};
 use crate::model::{
-    ChainedRole, FederatedRole, IamUser, Session, SessionKind, State, ROTATION_MARGIN_RANGE,
+    ChainedRole, FederatedRole, IamUser, Session, SessionKind, SessionPatch, State,
+    ROTATION_MARGIN_RANGE,
 };
 use crate::providers::Sts;
-use crate::store::{Keychain, Owner, SecretItem, StateStore};
+use crate::store::{Keychain, StateStore};
 
 pub use args::Cli;
 use args::{
@@ -152,17 +153,6 @@ async fn profile(cmd: ProfileCommand) -> Result<()> {
     }
 }
 
-fn check_duration(d: u32, range: (u32, u32)) -> Result<()> {
-    if d < range.0 || d > range.1 {
-        bail!(
-            "--duration must be between {} and {} seconds",
-            range.0,
-            range.1
-        );
-    }
-    Ok(())
-}
-
 async fn session(cmd: SessionCommand) -> Result<()> {
     match cmd {
         SessionCommand::List { json } => {
@@ -177,7 +167,8 @@ async fn session(cmd: SessionCommand) -> Result<()> {
             with_children,
         } => {
             let engine = engine().await?;
-            let removed = engine.remove_session(&session, with_children)?;
+            let id = engine.state()?.resolve(&session)?.id;
+            let removed = engine.remove_session(id, with_children)?;
             for s in removed {
                 eprintln!("Removed session '{}'.", s.alias);
             }
@@ -185,8 +176,9 @@ async fn session(cmd: SessionCommand) -> Result<()> {
         }
         SessionCommand::Start(a) => {
             let engine = engine().await?;
+            let id = engine.state()?.resolve(&a.session)?.id;
             let started = engine
-                .start(&a.session, &start_options(a.mfa_code, a.take_over))
+                .start(id, &start_options(a.mfa_code, a.take_over))
                 .await?;
             if let Some(d) = &started.displaced {
                 eprintln!(
@@ -204,7 +196,9 @@ async fn session(cmd: SessionCommand) -> Result<()> {
             Ok(())
         }
         SessionCommand::Stop { session } => {
-            let s = engine().await?.stop(&session)?;
+            let engine = engine().await?;
+            let id = engine.state()?.resolve(&session)?.id;
+            let s = engine.stop(id)?;
             eprintln!(
                 "Stopped '{}'; its credentials were removed from profile '{}'.",
                 s.alias, s.profile
@@ -214,8 +208,9 @@ async fn session(cmd: SessionCommand) -> Result<()> {
         SessionCommand::ForgetSignin { session } => forget_signin(&session),
         SessionCommand::Test { session, mfa_code } => {
             let engine = engine().await?;
+            let id = engine.state()?.resolve(&session)?.id;
             let t = engine
-                .test(&session, Arc::new(TerminalMfa::new(mfa_code)))
+                .test(id, Arc::new(TerminalMfa::new(mfa_code)))
                 .await?;
             println!("ok: the credentials work; they act as {}", t.arn);
             Ok(())
@@ -275,11 +270,11 @@ async fn add_session(add: AddCommand) -> Result<()> {
             mfa_serial,
             duration,
         } => {
-            check_duration(duration, USER_DURATION_RANGE)?;
             let kind = SessionKind::IamUser(IamUser {
                 mfa_serial: mfa_serial.filter(|m| !m.trim().is_empty()),
                 duration_secs: duration,
             });
+            crate::model::fields::check_kind(&kind).map_err(anyhow::Error::msg)?;
             // A refused alias or profile name is said before the keys are asked for.
             let mut probe = store.load()?;
             probe.check_alias(&common.alias, None)?;
@@ -294,7 +289,6 @@ async fn add_session(add: AddCommand) -> Result<()> {
             external_id,
             duration,
         } => {
-            check_duration(duration, ROLE_DURATION_RANGE)?;
             let parent = store.load()?.resolve(&parent)?.id;
             let kind = SessionKind::IamRoleChained(ChainedRole {
                 parent,
@@ -328,11 +322,11 @@ async fn add_session(add: AddCommand) -> Result<()> {
         region: common.region,
         kind,
     };
-    let created = engine.add_session(
-        &session,
-        keys.as_ref()
-            .map(|k| (k.access_key_id.as_str(), k.secret_access_key.as_str())),
-    )?;
+    let keys = keys.map(|k| AccessKeys {
+        access_key_id: k.access_key_id,
+        secret_access_key: k.secret_access_key,
+    });
+    let created = engine.add_session(&session, keys.as_ref())?;
     if created {
         eprintln!("Created named profile '{}'.", session.profile);
     }
@@ -349,143 +343,72 @@ async fn add_session(add: AddCommand) -> Result<()> {
 async fn edit_session(a: EditArgs) -> Result<()> {
     let engine = engine().await?;
     let state = engine.state()?;
-    let mut s = state.resolve(&a.session)?.clone();
-    let alias_given = a.alias.is_some();
-    if let Some(alias) = a.alias {
-        s.alias = alias;
+    let id = state.resolve(&a.session)?.id;
+    let parent = match &a.parent {
+        Some(p) => Some(state.resolve(p)?.id),
+        None => None,
+    };
+    let patch = SessionPatch {
+        alias: a.alias,
+        profile: a.profile,
+        region: a.region,
+        mfa_serial: a.mfa_serial.map(Some),
+        duration_secs: a.duration,
+        parent,
+        role_arn: a.role_arn,
+        role_session_name: a.role_session_name,
+        external_id: a.external_id.map(Some),
+        idp_arn: a.idp_arn,
+        saml_url: a.saml_url,
+    };
+    if patch.is_empty() && !a.access_keys {
+        bail!("nothing to change: give the fields to edit (see `credtray session edit --help`)");
     }
-    if let Some(region) = a.region {
-        s.region = region;
-    }
-    let mut created_profile = false;
-    if let Some(profile) = &a.profile {
-        s.profile = profile.clone();
-        if !state.has_profile(profile) {
-            engine
-                .store
-                .update(|st| st.ensure_profile(profile).map_err(anyhow::Error::from))?;
-            created_profile = true;
-        }
-    }
-    let mut forget_token = false;
-    match &mut s.kind {
-        SessionKind::AwsSso(_) => {
-            if alias_given
-                || a.parent.is_some()
-                || a.role_arn.is_some()
-                || a.role_session_name.is_some()
-                || a.external_id.is_some()
-                || a.mfa_serial.is_some()
-                || a.duration.is_some()
-                || a.idp_arn.is_some()
-                || a.saml_url.is_some()
-                || a.access_keys
-            {
-                bail!("session '{}' comes from an IAM Identity Center integration: only its --profile and --region can change (its alias, account and role follow the portal)", s.alias);
-            }
-        }
-        SessionKind::IamUser(u) => {
-            if a.parent.is_some()
-                || a.role_arn.is_some()
-                || a.role_session_name.is_some()
-                || a.external_id.is_some()
-                || a.idp_arn.is_some()
-                || a.saml_url.is_some()
-            {
-                bail!("session '{}' is an iam-user session: --parent, --role-arn, --role-session-name, --external-id, --idp-arn and --saml-url do not apply", s.alias);
-            }
-            if let Some(m) = a.mfa_serial {
-                u.mfa_serial = Some(m).filter(|m| !m.trim().is_empty());
-                forget_token = true;
-            }
-            if let Some(d) = a.duration {
-                check_duration(d, USER_DURATION_RANGE)?;
-                u.duration_secs = d;
-                forget_token = true;
-            }
-        }
-        SessionKind::IamRoleChained(r) => {
-            if a.mfa_serial.is_some()
-                || a.access_keys
-                || a.idp_arn.is_some()
-                || a.saml_url.is_some()
-            {
-                bail!("session '{}' is an iam-role-chained session: --mfa-serial, --access-keys, --idp-arn and --saml-url do not apply", s.alias);
-            }
-            if let Some(p) = a.parent {
-                r.parent = state.resolve(&p)?.id;
-            }
-            if let Some(arn) = a.role_arn {
-                r.role_arn = arn;
-            }
-            if let Some(n) = a.role_session_name {
-                r.role_session_name = n;
-            }
-            if let Some(x) = a.external_id {
-                r.external_id = Some(x).filter(|x| !x.is_empty());
-            }
-            if let Some(d) = a.duration {
-                check_duration(d, ROLE_DURATION_RANGE)?;
-                r.duration_secs = d;
-            }
-        }
-        SessionKind::IamRoleFederated(f) => {
-            if a.parent.is_some()
-                || a.role_session_name.is_some()
-                || a.external_id.is_some()
-                || a.mfa_serial.is_some()
-                || a.access_keys
-            {
-                bail!("session '{}' is an iam-role-federated session: --parent, --role-session-name, --external-id, --mfa-serial and --access-keys do not apply", s.alias);
-            }
-            if let Some(arn) = a.role_arn {
-                f.role_arn = arn;
-            }
-            if let Some(arn) = a.idp_arn {
-                f.idp_arn = arn;
-            }
-            if let Some(url) = a.saml_url {
-                f.saml_url = url;
-            }
-            if let Some(d) = a.duration {
-                f.duration_secs = d;
-            }
-        }
-    }
-    // Validate before touching the keychain.
-    let mut probe = engine.state()?;
-    probe.replace_session(s.clone())?;
-    if a.access_keys {
-        let keys = prompt::read_access_keys()?;
-        engine.secrets.set(
-            Owner::Session(s.id),
-            SecretItem::AccessKeyId,
-            &keys.access_key_id,
-        )?;
-        engine.secrets.set(
-            Owner::Session(s.id),
-            SecretItem::SecretAccessKey,
-            &keys.secret_access_key,
-        )?;
-        forget_token = true;
-    }
-    if forget_token {
-        engine
-            .secrets
-            .delete(Owner::Session(s.id), SecretItem::SessionToken)?;
-    }
-    if created_profile {
-        eprintln!("Created named profile '{}'.", s.profile);
-    }
-    let failure = engine
-        .edit_session(s.clone(), &start_options(None, false))
-        .await?;
-    eprintln!("Updated session '{}'.", s.alias);
-    if let Some(e) = failure {
+    // Refused fields are said before the keys are asked for.
+    let mut probe = state.clone();
+    probe.apply_patch(id, &patch)?;
+    if a.access_keys
+        && !matches!(
+            probe.session(id).map(|s| &s.kind),
+            Some(SessionKind::IamUser(_))
+        )
+    {
+        let s = state.resolve(&a.session)?;
         bail!(
-            "session '{}' was stopped and could not restart: {e}",
-            s.alias
+            "session '{}' is an {} session; options that do not apply to it: --access-keys",
+            s.alias,
+            s.kind.name().as_str()
         );
+    }
+    let keys = if a.access_keys {
+        let k = prompt::read_access_keys()?;
+        Some(AccessKeys {
+            access_key_id: k.access_key_id,
+            secret_access_key: k.secret_access_key,
+        })
+    } else {
+        None
+    };
+    let edited = engine
+        .edit_session(id, &patch, keys.as_ref(), &start_options(a.mfa_code, false))
+        .await?;
+    if edited.created_profile {
+        eprintln!("Created named profile '{}'.", edited.session.profile);
+    }
+    eprintln!("Updated session '{}'.", edited.session.alias);
+    let now = engine.state()?;
+    for r in &edited.restarted {
+        if edited.restart_failures.iter().all(|(f, _)| f != r) {
+            if let Some(s) = now.session(*r) {
+                eprintln!("Restarted '{}' on profile '{}'.", s.alias, s.profile);
+            }
+        }
+    }
+    if let Some((fid, e)) = edited.restart_failures.first() {
+        let alias = now
+            .session(*fid)
+            .map_or_else(|| fid.to_string(), |s| s.alias.clone());
+        bail!("session '{alias}' was stopped to apply the change and could not restart: {e}");
     }
     Ok(())
 }

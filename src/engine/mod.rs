@@ -6,6 +6,7 @@ pub mod events;
 pub mod files;
 pub mod integrations;
 pub mod schedule;
+pub mod sessions;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -232,9 +233,8 @@ impl Engine {
     /// Starts a session: obtains credentials, then writes them under its profile (stopping
     /// any other session active there) and its region into the config file. With
     /// `take_over`, the user's own section is stored in the keychain before the lock.
-    pub async fn start(&self, query: &str, opts: &StartOptions) -> Result<Started, EngineError> {
+    pub async fn start(&self, id: Uuid, opts: &StartOptions) -> Result<Started, EngineError> {
         let snapshot = self.state()?;
-        let id = snapshot.resolve(query)?.id;
         let creds = self.obtain(&snapshot, id, opts.mfa.clone()).await?;
         let stored = if opts.take_over {
             self.store_user_section(&snapshot, id)?
@@ -251,7 +251,7 @@ impl Engine {
             let session = state
                 .session(id)
                 .cloned()
-                .ok_or_else(|| ModelError::NoSuchSession(query.to_string()))?;
+                .ok_or_else(|| ModelError::NoSuchSession(id.to_string()))?;
             let written = files::write(state, cx, &session, &creds, take_over)?;
             let displaced = written.displaced.and_then(|d| state.session(d).cloned());
             let expiration = state
@@ -289,7 +289,9 @@ impl Engine {
     /// keychain now (outside the lock) — the user's own keys under its profile, or those a
     /// session displaced from it had set aside. `None` when there is nothing to set aside.
     fn store_user_section(&self, state: &State, id: Uuid) -> Result<Option<String>, EngineError> {
-        let session = state.resolve(&id.to_string())?;
+        let session = state
+            .session(id)
+            .ok_or_else(|| ModelError::NoSuchSession(id.to_string()))?;
         let block = match state.active_on(&session.profile) {
             Some(own) if own == id => return Ok(None),
             Some(other) if state.active.get(&other).is_some_and(|a| a.took_over) => self
@@ -306,9 +308,12 @@ impl Engine {
     }
 
     /// Stops a session: removes exactly what was written for it.
-    pub fn stop(&self, query: &str) -> Result<Session, EngineError> {
+    pub fn stop(&self, id: Uuid) -> Result<Session, EngineError> {
         self.locked(|state, cx| {
-            let session = state.resolve(query)?.clone();
+            let session = state
+                .session(id)
+                .cloned()
+                .ok_or_else(|| ModelError::NoSuchSession(id.to_string()))?;
             if !state.active.contains_key(&session.id) {
                 return Err(EngineError::NotActive(session.alias.clone()));
             }
@@ -319,13 +324,12 @@ impl Engine {
 
     /// Generates credentials without writing them anywhere (a valid cached token may be
     /// reused, none is stored) and asks STS who they are.
-    pub async fn test(
-        &self,
-        query: &str,
-        mfa: Arc<dyn Interaction>,
-    ) -> Result<Tested, EngineError> {
+    pub async fn test(&self, id: Uuid, mfa: Arc<dyn Interaction>) -> Result<Tested, EngineError> {
         let state = self.state()?;
-        let session = state.resolve(query)?.clone();
+        let session = state
+            .session(id)
+            .cloned()
+            .ok_or_else(|| ModelError::NoSuchSession(id.to_string()))?;
         let ctx = self.context(&state, mfa, true);
         let creds = providers::build(&state, session.id, &ctx)?
             .retrieve()
@@ -402,7 +406,7 @@ impl Engine {
     async fn restart_all(&self, ids: &[Uuid], opts: &StartOptions) -> Vec<(Uuid, EngineError)> {
         let mut failures = Vec::new();
         for id in ids {
-            if let Err(e) = self.start(&id.to_string(), opts).await {
+            if let Err(e) = self.start(*id, opts).await {
                 failures.push((*id, e));
             }
         }
@@ -416,13 +420,15 @@ impl Engine {
         new: &str,
         opts: &StartOptions,
     ) -> Result<Vec<(Uuid, EngineError)>, EngineError> {
-        let stopped = self.locked(|state, cx| {
+        // Safe to repeat (see `locked`): what an earlier run stopped is kept in `stopped`.
+        let mut stopped = Vec::new();
+        self.locked(|state, cx| {
             let mut probe = state.clone();
             probe.rename_profile(old, new)?;
             let on_old: Vec<Uuid> = state.sessions_on(old).map(|s| s.id).collect();
-            let stopped = Self::stop_many(state, cx, &on_old)?;
+            stopped.extend(Self::stop_many(state, cx, &on_old)?);
             state.rename_profile(old, new)?;
-            Ok::<_, EngineError>(stopped)
+            Ok::<_, EngineError>(())
         })?;
         Ok(self.restart_all(&stopped, opts).await)
     }
@@ -433,77 +439,17 @@ impl Engine {
         name: &str,
         opts: &StartOptions,
     ) -> Result<Vec<(Uuid, EngineError)>, EngineError> {
-        let stopped = self.locked(|state, cx| {
+        // Safe to repeat (see `locked`): what an earlier run stopped is kept in `stopped`.
+        let mut stopped = Vec::new();
+        self.locked(|state, cx| {
             let mut probe = state.clone();
             probe.remove_profile(name)?;
             let on: Vec<Uuid> = state.sessions_on(name).map(|s| s.id).collect();
-            let stopped = Self::stop_many(state, cx, &on)?;
+            stopped.extend(Self::stop_many(state, cx, &on)?);
             state.remove_profile(name)?;
-            Ok::<_, EngineError>(stopped)
+            Ok::<_, EngineError>(())
         })?;
         Ok(self.restart_all(&stopped, opts).await)
-    }
-
-    /// Replaces a session with an edited copy; if it was active and its profile or region
-    /// changed, it restarts. Returns a restart failure, if any.
-    pub async fn edit_session(
-        &self,
-        edited: Session,
-        opts: &StartOptions,
-    ) -> Result<Option<EngineError>, EngineError> {
-        let restart = self.locked(|state, cx| {
-            let old = state
-                .session(edited.id)
-                .cloned()
-                .ok_or_else(|| ModelError::NoSuchSession(edited.id.to_string()))?;
-            let mut probe = state.clone();
-            probe.replace_session(edited.clone())?;
-            let moved = old.profile != edited.profile || old.region != edited.region;
-            let restart = if moved {
-                Self::stop_many(state, cx, &[edited.id])?
-            } else {
-                Vec::new()
-            };
-            state.replace_session(edited.clone())?;
-            Ok::<_, EngineError>(restart)
-        })?;
-        Ok(self
-            .restart_all(&restart, opts)
-            .await
-            .into_iter()
-            .next()
-            .map(|(_, e)| e))
-    }
-
-    /// Adds a session, storing its long-term keys (iam-user) in the keychain first; its
-    /// profile is created when missing. Validated before anything is stored, and the keys
-    /// are deleted again if the state refuses it. Returns whether the profile was created.
-    pub fn add_session(
-        &self,
-        session: &Session,
-        keys: Option<(&str, &str)>,
-    ) -> Result<bool, EngineError> {
-        let mut probe = self.state()?;
-        probe.ensure_profile(&session.profile)?;
-        probe.add_session(session.clone())?;
-        if let Some((id, secret)) = keys {
-            self.secrets
-                .set(Owner::Session(session.id), SecretItem::AccessKeyId, id)?;
-            self.secrets.set(
-                Owner::Session(session.id),
-                SecretItem::SecretAccessKey,
-                secret,
-            )?;
-        }
-        let created = self.store.update(|state| {
-            let created = state.ensure_profile(&session.profile)?;
-            state.add_session(session.clone())?;
-            Ok::<_, EngineError>(created)
-        });
-        if created.is_err() {
-            let _ = self.secrets.delete_all(Owner::Session(session.id));
-        }
-        created
     }
 
     /// Stops every active session and remembers them, so that the next launch of the tray
@@ -535,40 +481,5 @@ impl Engine {
                 .filter(|id| state.session(*id).is_some() && !state.active.contains_key(id))
                 .collect())
         })
-    }
-
-    /// Removes a session (and its children when allowed): stops the active ones and
-    /// deletes their keychain items. Returns the removed sessions.
-    pub fn remove_session(
-        &self,
-        query: &str,
-        with_children: bool,
-    ) -> Result<Vec<Session>, EngineError> {
-        let removed = self.locked(|state, cx| {
-            let id = state.resolve(query)?.id;
-            let mut probe = state.clone();
-            let ids = probe.remove_session(id, with_children)?;
-            let sessions: Vec<Session> = ids
-                .iter()
-                .filter_map(|i| state.session(*i).cloned())
-                .collect();
-            Self::stop_many(state, cx, &ids)?;
-            state.remove_session(id, with_children)?;
-            Ok::<_, EngineError>(sessions)
-        })?;
-        let mut left = Vec::new();
-        for s in &removed {
-            if let Err(e) = self.secrets.delete_all(Owner::Session(s.id)) {
-                left.push(format!("session '{}': {e}", s.alias));
-            }
-        }
-        if !left.is_empty() {
-            return Err(EngineError::Other(format!(
-                "removed, but some of the keychain items stay ({}); delete them with your \
-                 keychain's tool (service 'credtray')",
-                left.join("; ")
-            )));
-        }
-        Ok(removed)
     }
 }

@@ -273,7 +273,7 @@ mod tests {
             region: "eu-west-1".into(),
             kind: SessionKind::IamRoleChained(ChainedRole {
                 parent: dev,
-                role_arn: "arn:aws:iam::2:role/x".into(),
+                role_arn: "arn:aws:iam::222222222222:role/x".into(),
                 role_session_name: "credtray".into(),
                 external_id: None,
                 duration_secs: 3600,

@@ -420,9 +420,8 @@ impl State {
                 s.region, s.alias
             )));
         }
-        if let super::SessionKind::IamRoleFederated(f) = &s.kind {
-            super::federated::validate_federated(f).map_err(ModelError::InvalidField)?;
-        }
+        super::fields::check_kind(&s.kind)
+            .map_err(|why| ModelError::InvalidField(format!("session '{}': {why}", s.alias)))?;
         if let Some(p) = s.kind.parent() {
             let parent = self
                 .session(p)

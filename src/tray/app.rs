@@ -23,14 +23,15 @@ use super::notices::{
 use super::notifier::Notifier;
 use super::render::Rendered;
 use crate::engine::events::Event;
+use crate::engine::sessions::{AccessKeys, Edited};
 use crate::engine::{Engine, EngineError, StartOptions};
+use crate::model::fields::validate_access_keys;
 use crate::model::session::{
     DEFAULT_REGION, DEFAULT_ROLE_DURATION, DEFAULT_ROLE_SESSION_NAME, DEFAULT_USER_DURATION,
-    ROLE_DURATION_RANGE, USER_DURATION_RANGE,
 };
 use crate::model::{
     validate_profile_name, validate_region, ChainedRole, FederatedRole, IamUser, Integration,
-    Session, SessionKind, State, DEFAULT_PROFILE, REGIONS,
+    Session, SessionKind, SessionPatch, State, DEFAULT_PROFILE, REGIONS,
 };
 use crate::providers::{Interaction, NoInteraction, ProviderError, SignInStep};
 use crate::saml::window::{SamlEvent, SignInFailure, SignInRequest, SignInWindows};
@@ -788,8 +789,7 @@ impl App {
             let engine = self.engine.clone();
             let what = format!("stop '{}'", s.alias);
             self.spawn(Some(id), async move {
-                let key = id.to_string();
-                local_outcome(id, what, move || engine.stop(&key)).await
+                local_outcome(id, what, move || engine.stop(id)).await
             });
         } else {
             self.start(id, s.alias);
@@ -1071,23 +1071,19 @@ impl App {
                 let Some(value) = answer.map(|v| v.trim().to_string()) else {
                     return;
                 };
-                let mut edited = s.clone();
-                match field {
-                    Field::Profile => edited.profile = value,
-                    Field::Region => edited.region = value,
-                }
-                if edited == s {
-                    return;
-                }
+                let patch = match field {
+                    Field::Profile if value != s.profile => SessionPatch {
+                        profile: Some(value),
+                        ..SessionPatch::default()
+                    },
+                    Field::Region if value != s.region => SessionPatch {
+                        region: Some(value),
+                        ..SessionPatch::default()
+                    },
+                    _ => return,
+                };
                 spawn_outcome(&rt, &ui, Some(id), async move {
-                    let profile = edited.profile.clone();
-                    let created = engine
-                        .store
-                        .update(|st| st.ensure_profile(&profile).map_err(EngineError::from));
-                    let result = match created {
-                        Ok(_) => engine.edit_session(edited, &opts).await,
-                        Err(e) => Err(e),
-                    };
+                    let result = engine.edit_session(id, &patch, None, &opts).await;
                     edit_outcome(id, &alias, what, result)
                 });
             }),
@@ -1101,7 +1097,7 @@ impl App {
         let engine = self.engine.clone();
         let mfa = self.opts().mfa;
         self.spawn(Some(id), async move {
-            let result = engine.test(&id.to_string(), mfa).await;
+            let result = engine.test(id, mfa).await;
             match result {
                 Err(e) if cancelled(&e) => Outcome::default(),
                 r => Outcome {
@@ -1156,8 +1152,7 @@ impl App {
                 }
                 let what = format!("remove '{}'", s.alias);
                 spawn_outcome(&rt, &ui, Some(id), async move {
-                    let key = id.to_string();
-                    local_outcome(id, what, move || engine.remove_session(&key, true)).await
+                    local_outcome(id, what, move || engine.remove_session(id, true)).await
                 });
             }),
         );
@@ -1180,33 +1175,22 @@ impl App {
                 duration_secs: DEFAULT_USER_DURATION,
                 validate: Box::new(move |f| {
                     check_common(&snapshot, &f.alias, &f.profile, &f.region)?;
-                    check_duration(f.duration_secs, USER_DURATION_RANGE)?;
-                    check_keys(&f.access_key_id, &f.secret_access_key)
+                    check_new_session(&snapshot, user_session(f))?;
+                    validate_access_keys(&f.access_key_id, &f.secret_access_key)
                 }),
             },
             Box::new(move |form| {
                 let Some(f) = form else {
                     return;
                 };
-                let session = Session {
-                    id: Uuid::new_v4(),
-                    alias: f.alias.clone(),
-                    profile: f.profile.clone(),
-                    region: f.region.clone(),
-                    kind: SessionKind::IamUser(IamUser {
-                        mfa_serial: f.mfa_serial.clone(),
-                        duration_secs: f.duration_secs,
-                    }),
+                let session = user_session(&f);
+                let keys = AccessKeys {
+                    access_key_id: f.access_key_id.clone(),
+                    secret_access_key: f.secret_access_key.clone(),
                 };
                 let (id, what) = (session.id, format!("add session '{}'", f.alias));
                 spawn_outcome(&rt, &ui, None, async move {
-                    local_outcome(id, what, move || {
-                        engine.add_session(
-                            &session,
-                            Some((f.access_key_id.as_str(), f.secret_access_key.as_str())),
-                        )
-                    })
-                    .await
+                    local_outcome(id, what, move || engine.add_session(&session, Some(&keys))).await
                 });
             }),
         );
@@ -1239,33 +1223,14 @@ impl App {
                 duration_secs: DEFAULT_ROLE_DURATION,
                 validate: Box::new(move |f| {
                     check_common(&snapshot, &f.alias, &f.profile, &f.region)?;
-                    check_duration(f.duration_secs, ROLE_DURATION_RANGE)?;
-                    if !f.role_arn.starts_with("arn:") || !f.role_arn.contains(":role/") {
-                        return Err("Type the role's ARN (arn:aws:iam::ACCOUNT:role/NAME)".into());
-                    }
-                    if f.role_session_name.is_empty() {
-                        return Err("Type a role session name".into());
-                    }
-                    Ok(())
+                    check_new_session(&snapshot, chained_session(f))
                 }),
             },
             Box::new(move |form| {
                 let Some(f) = form else {
                     return;
                 };
-                let session = Session {
-                    id: Uuid::new_v4(),
-                    alias: f.alias.clone(),
-                    profile: f.profile.clone(),
-                    region: f.region.clone(),
-                    kind: SessionKind::IamRoleChained(ChainedRole {
-                        parent: f.parent,
-                        role_arn: f.role_arn.clone(),
-                        role_session_name: f.role_session_name.clone(),
-                        external_id: f.external_id.clone(),
-                        duration_secs: f.duration_secs,
-                    }),
-                };
+                let session = chained_session(&f);
                 let (id, what) = (session.id, format!("add session '{}'", f.alias));
                 spawn_outcome(&rt, &ui, None, async move {
                     local_outcome(id, what, move || engine.add_session(&session, None)).await
@@ -1291,14 +1256,7 @@ impl App {
                 duration_secs: DEFAULT_FEDERATED_DURATION,
                 validate: Box::new(move |f| {
                     check_common(&snapshot, &f.alias, &f.profile, &f.region)?;
-                    // The model's own checks, as `Engine::add_session` runs them.
-                    let mut probe = snapshot.clone();
-                    probe
-                        .ensure_profile(&f.profile)
-                        .map_err(|e| e.to_string())?;
-                    probe
-                        .add_session(federated_session(f))
-                        .map_err(|e| e.to_string())
+                    check_new_session(&snapshot, federated_session(f))
                 }),
             },
             Box::new(move |form| {
@@ -1606,7 +1564,7 @@ where
 }
 
 async fn start_outcome(engine: &Engine, id: Uuid, alias: &str, opts: &StartOptions) -> Outcome {
-    match engine.start(&id.to_string(), opts).await {
+    match engine.start(id, opts).await {
         Ok(_) => Outcome {
             resolved: true,
             ..Outcome::default()
@@ -1622,13 +1580,8 @@ async fn start_outcome(engine: &Engine, id: Uuid, alias: &str, opts: &StartOptio
     }
 }
 
-fn edit_outcome(
-    id: Uuid,
-    alias: &str,
-    what: &str,
-    result: Result<Option<EngineError>, EngineError>,
-) -> Outcome {
-    match result {
+fn edit_outcome(id: Uuid, alias: &str, what: &str, result: Result<Edited, EngineError>) -> Outcome {
+    match result.map(|mut e| e.restart_failures.pop().map(|(_, e)| e)) {
         Ok(None) => Outcome::default(),
         Ok(Some(e)) => Outcome {
             needs_user: true,
@@ -1709,22 +1662,44 @@ fn check_common(state: &State, alias: &str, profile: &str, region: &str) -> Resu
     validate_region(region)
 }
 
-fn check_duration(secs: u32, (lo, hi): (u32, u32)) -> Result<(), String> {
-    if (lo..=hi).contains(&secs) {
-        Ok(())
-    } else {
-        Err(format!("The duration is between {lo} and {hi} seconds"))
+/// The session the IAM user form describes (a new id each time).
+fn user_session(f: &dialogs::IamUserForm) -> Session {
+    Session {
+        id: Uuid::new_v4(),
+        alias: f.alias.clone(),
+        profile: f.profile.clone(),
+        region: f.region.clone(),
+        kind: SessionKind::IamUser(IamUser {
+            mfa_serial: f.mfa_serial.clone(),
+            duration_secs: f.duration_secs,
+        }),
     }
 }
 
-fn check_keys(id: &str, secret: &str) -> Result<(), String> {
-    if id.is_empty() || id.chars().any(|c| !c.is_ascii_alphanumeric()) {
-        return Err("The access key ID is letters and digits (AKIA…)".into());
+/// The session the chained role form describes (a new id each time).
+fn chained_session(f: &dialogs::ChainedRoleForm) -> Session {
+    Session {
+        id: Uuid::new_v4(),
+        alias: f.alias.clone(),
+        profile: f.profile.clone(),
+        region: f.region.clone(),
+        kind: SessionKind::IamRoleChained(ChainedRole {
+            parent: f.parent,
+            role_arn: f.role_arn.clone(),
+            role_session_name: f.role_session_name.clone(),
+            external_id: f.external_id.clone(),
+            duration_secs: f.duration_secs,
+        }),
     }
-    if secret.is_empty() || secret.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err("Type the secret access key (no spaces)".into());
-    }
-    Ok(())
+}
+
+/// The model's own checks of a new session, as `Engine::add_session` runs them.
+fn check_new_session(state: &State, session: Session) -> Result<(), String> {
+    let mut probe = state.clone();
+    probe
+        .ensure_profile(&session.profile)
+        .map_err(|e| e.to_string())?;
+    probe.add_session(session).map_err(|e| e.to_string())
 }
 
 /// How often a sync's progress relabels the menu at most.
