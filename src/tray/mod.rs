@@ -12,12 +12,16 @@
 //! The tray process is also the agent: it holds the single-instance lock and runs the same
 //! rotation loop as `credtray agent`, whose events become notifications.
 
+pub mod actions;
 pub mod app;
 pub mod dialogs;
+pub mod forms;
 pub mod icons;
+pub mod interaction;
 pub mod menu;
 pub mod notices;
 pub mod notifier;
+pub mod outcome;
 pub mod render;
 
 use std::process::ExitCode;
@@ -90,9 +94,9 @@ pub fn run(runtime: tokio::runtime::Runtime) -> Result<ExitCode> {
     });
     let agent_engine = engine.clone();
     // Rotation asks no one, but tries a federated session's sign-in in a hidden window.
-    let rotation = std::sync::Arc::new(app::SilentRotation::new(
+    let rotation = std::sync::Arc::new(interaction::SilentRotation::new(
         ui.clone(),
-        app::SILENT_SIGN_IN_TIMEOUT,
+        interaction::SILENT_SIGN_IN_TIMEOUT,
     ));
     runtime.spawn(async move {
         let stop = async {
