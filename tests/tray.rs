@@ -392,6 +392,8 @@ fn the_menu_groups_sessions_by_profile_and_clicks_start_and_stop_them() {
             "prod",
             "empty",
             "—",
+            "Sessions…",
+            "—",
             "Add IAM user session…",
             "Add chained role…",
             "Add SAML federated role…",
@@ -408,18 +410,11 @@ fn the_menu_groups_sessions_by_profile_and_clicks_start_and_stop_them() {
         false
     );
     assert_eq!(labels(node(&menu, &["empty"]).unwrap()), ["No sessions"]);
+    // Lean: each session is a check item alone (its other actions are in the Sessions
+    // window).
     assert_eq!(
         labels(node(&menu, &["dev"]).unwrap()),
-        ["alice · iam-user · us-east-1", "alice…"]
-    );
-    assert_eq!(
-        labels(node(&menu, &["dev", "alice…"]).unwrap()),
-        [
-            "Change profile…",
-            "Change region…",
-            "Test credentials",
-            "Remove…"
-        ]
+        ["alice · iam-user · us-east-1"]
     );
     let ops = ["prod", "ops · iam-role-chained · eu-west-1"];
     let item = node(&menu, &ops).expect("the chained session's item");
@@ -666,15 +661,15 @@ fn a_start_that_fails_from_the_menu_is_notified() {
         "the body says why: {body}"
     );
     assert!(!sb.is_active(&alias));
-    // The menu shows it unchecked and marked, with "Renew now…" to try again.
-    let marked = format!("⚠ {alias}…");
+    // The menu shows it unchecked, followed by "⚠ Renew … now…" to try again.
+    let renew = format!("⚠ Renew '{alias}' now…");
     let menu = tray.wait_menu("the session marked", Duration::from_secs(5), |m| {
-        node(m, &["dev", &marked]).is_some()
+        node(m, &["dev", &renew]).is_some()
     });
     assert_eq!(checked(&menu, &["dev", &item]), Some(false));
     assert_eq!(
-        labels(node(&menu, &["dev", &marked]).unwrap())[0],
-        "Renew now…"
+        labels(node(&menu, &["dev"]).unwrap()),
+        [item.as_str(), &renew]
     );
     tray.quit();
 }
@@ -1019,6 +1014,7 @@ fn the_code_typed_into_the_mfa_dialog_is_the_token_code_sts_receives() {
 }
 
 #[test]
+#[ignore = "its actions moved from the menu to the Sessions window (branch sesswin), wired at its merge"]
 fn a_session_moves_to_another_profile_through_the_dialog() {
     let _desktop = desktop();
     let moto = Moto::start();
@@ -1083,14 +1079,10 @@ fn a_rotation_that_needs_an_mfa_code_notifies_once_and_its_action_asks_for_the_c
         "{summary}"
     );
     assert_eq!(n[0]["urgency"], "CRITICAL");
-    let marked = format!("⚠ {alias}…");
-    let menu = tray.wait_menu("the session marked", Duration::from_secs(5), |m| {
-        node(m, &["● rot", &marked]).is_some()
+    let renew = format!("⚠ Renew '{alias}' now…");
+    tray.wait_menu("the session marked", Duration::from_secs(5), |m| {
+        node(m, &["● rot", &renew]).is_some()
     });
-    assert_eq!(
-        labels(node(&menu, &["● rot", &marked]).unwrap())[0],
-        "Renew now…"
-    );
     screenshot("tray-notification-mfa");
 
     // The notification's action opens the dialog; a code renews the credentials.
@@ -1108,9 +1100,8 @@ fn a_rotation_that_needs_an_mfa_code_notifies_once_and_its_action_asks_for_the_c
     });
     assert!(renewed, "the credentials were not renewed:\n{}", tray.log());
     sb.assert_caller("rot", MOTO_USER_ARN);
-    let plain = format!("{alias}…");
     tray.wait_menu("the mark gone", Duration::from_secs(5), |m| {
-        node(m, &["● rot", &plain]).is_some()
+        node(m, &["● rot"]).is_some() && node(m, &["● rot", &renew]).is_none()
     });
     tray.quit();
 }
@@ -1280,6 +1271,7 @@ fn named_profiles_are_renamed_and_removed_through_the_dialogs_with_their_session
 }
 
 #[test]
+#[ignore = "its actions moved from the menu to the Sessions window (branch sesswin), wired at its merge"]
 fn test_credentials_notifies_who_they_are_a_region_change_follows_in_the_menu_and_remove_deletes_it(
 ) {
     let _desktop = desktop();
@@ -1459,8 +1451,7 @@ fn aliases_and_profiles_with_mnemonic_characters_show_as_typed_in_the_menu() {
     });
     assert_eq!(item["raw_label"], "a__b & c · iam-user · us-east-1");
     assert_eq!(item["toggle_type"], "checkmark");
-    let actions = node(&menu, &["r&d_x", "a_b & c…"]).expect("the actions submenu");
-    assert_eq!(actions["raw_label"], "a__b & c…");
+    assert_eq!(labels(profile).len(), 1, "no per-session submenu");
 
     // A label changed in place (a new region) keeps the alias as typed.
     sb.credtray(&["session", "edit", "a_b & c", "--region", "eu-west-1"])
@@ -1978,6 +1969,7 @@ fn saml_when_the_hidden_sign_in_does_not_complete_the_user_is_notified_and_signs
 }
 
 #[test]
+#[ignore = "its actions moved from the menu to the Sessions window (branch sesswin), wired at its merge"]
 fn saml_a_role_added_through_the_form_starts_and_forget_sign_in_removes_its_data_folder() {
     let _desktop = desktop();
     let moto = Moto::start();

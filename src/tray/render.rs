@@ -571,7 +571,7 @@ mod tests {
         r.update(menu_of(&idle)).unwrap();
         assert_eq!(texts(&r), before);
         assert_eq!(
-            top_key(&r.model().entries[3]),
+            top_key(&r.model().entries[5]),
             format!("g:{id}"),
             "an integration's submenu is known by the integration, not its label"
         );
