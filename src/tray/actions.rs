@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::app::{App, Job, Target, Ui, UserEvent};
 use super::forms::{self, Field};
 use super::menu::{Activity, ItemId};
-use super::notices;
+use super::notices::{self, Notice};
 use super::outcome::{self, Outcome};
 use crate::engine::{Engine, EngineError, StartOptions};
 use crate::model::{Integration, Session, State};
@@ -127,6 +127,14 @@ impl App {
         }
     }
 
+    /// Edit…: the form of the session's kind.
+    #[allow(dead_code)] // reached from the Sessions window (branch sesswin), wired at its merge
+    pub(super) fn edit(&mut self, id: Uuid) {
+        if let Some((state, s)) = self.session(id) {
+            forms::edit_session(self.ctx(), &state, s);
+        }
+    }
+
     pub(super) fn add_iam_user(&mut self) {
         if let Some(state) = self.load_state() {
             forms::add_iam_user(self.ctx(), &state);
@@ -165,8 +173,8 @@ impl App {
     /// says what went, naming the other sessions that shared it.
     #[allow(dead_code)] // reached from the Sessions window (branch sesswin), wired at its merge
     pub(super) fn forget_signin(&mut self, id: Uuid) {
-        if let Some((state, s)) = self.session(id) {
-            self.spawn(forget_signin_job(state, s));
+        if let Some((_, s)) = self.session(id) {
+            self.spawn(forget_signin_job(self.engine.clone(), s));
         }
     }
 
@@ -350,29 +358,42 @@ impl App {
 }
 
 /// Forgets the remembered sign-in of federated session `s`.
-fn forget_signin_job(state: State, s: Session) -> Job {
-    let id = s.id;
-    Job::session(id, async move {
-        let alias = s.alias.clone();
-        let what = format!("forget the sign-in of '{alias}'");
-        let result = tokio::task::spawn_blocking(move || crate::saml::forget_signin(&state, &s))
-            .await
-            .map_err(|e| e.to_string())
-            .and_then(|r| r.map_err(|e| e.to_string()));
-        match result {
-            Ok(forgotten) => {
-                tracing::info!(
-                    session = %alias,
-                    folder = %forgotten.folder.display(),
-                    removed = forgotten.removed,
-                    shared_with = ?&forgotten.sessions[1..],
-                    "SAML sign-in forgotten"
-                );
-                Outcome::notice(notices::forgot_signin(id, &forgotten))
-            }
-            Err(e) => Outcome::notice(notices::failed(Some(id), &what, &e)),
+fn forget_signin_job(engine: Engine, s: Session) -> Job {
+    Job::session(s.id, async move {
+        match forget_signin(engine, s).await {
+            Ok(n) | Err(n) => Outcome::notice(n),
         }
     })
+}
+
+/// Forgets the remembered sign-in of federated session `s` (the data folder of its SAML
+/// URL, on the blocking pool): what went and which other sessions shared it, or why not.
+pub async fn forget_signin(engine: Engine, s: Session) -> Result<Notice, Notice> {
+    let (id, alias) = (s.id, s.alias.clone());
+    let result = tokio::task::spawn_blocking(move || {
+        let state = engine.state().map_err(|e| e.to_string())?;
+        crate::saml::forget_signin(&state, &s).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())
+    .and_then(|r| r);
+    match result {
+        Ok(forgotten) => {
+            tracing::info!(
+                session = %alias,
+                folder = %forgotten.folder.display(),
+                removed = forgotten.removed,
+                shared_with = ?&forgotten.sessions[1..],
+                "SAML sign-in forgotten"
+            );
+            Ok(notices::forgot_signin(id, &forgotten))
+        }
+        Err(e) => Err(notices::failed(
+            Some(id),
+            &format!("forget the sign-in of '{alias}'"),
+            &e,
+        )),
+    }
 }
 
 /// A sync's progress callback: sends the counts to the UI thread, at most every

@@ -11,7 +11,7 @@ use super::actions::blocking;
 use super::app::{Ctx, Job, Target};
 use super::dialogs::{self, ProfileChoice};
 use super::menu::Activity;
-use super::outcome;
+use super::outcome::{self, Outcome};
 use crate::engine::sessions::AccessKeys;
 use crate::engine::EngineError;
 use crate::model::fields::validate_access_keys;
@@ -116,6 +116,265 @@ pub fn edit_job(
         let result = engine.edit_session(id, &patch, keys.as_ref(), &opts).await;
         outcome::edited(id, &alias, what, result)
     })
+}
+
+/// Edit…: the form of the session's kind, showing its fields (never its keys); the answer
+/// becomes a patch of only the fields the user changed, applied by the engine to the state
+/// as it is then — so an edit made meanwhile elsewhere (the CLI) of another field stays.
+pub fn edit_session(ctx: Ctx, state: &State, s: Session) {
+    let id = s.id;
+    let profiles = state.profiles.clone();
+    let snapshot = state.clone();
+    match &s.kind {
+        SessionKind::IamUser(u) => {
+            let shown = iam_user_shown(&s, u);
+            let before = shown.clone();
+            dialogs::edit_iam_user(
+                dialogs::EditIamUserRequest {
+                    current: shown.clone(),
+                    profiles,
+                    regions: regions(),
+                    validate: Box::new(move |f| {
+                        if let Some(k) = &f.new_keys {
+                            validate_access_keys(&k.access_key_id, &k.secret_access_key)?;
+                        }
+                        check_edit(&snapshot, id, &iam_user_patch(&before, f))
+                    }),
+                },
+                Box::new(move |answer| {
+                    let Some(f) = answer else {
+                        return;
+                    };
+                    let keys = f.new_keys.as_ref().map(|k| AccessKeys {
+                        access_key_id: k.access_key_id.clone(),
+                        secret_access_key: k.secret_access_key.clone(),
+                    });
+                    let patch = iam_user_patch(&shown, &f);
+                    ctx.ui
+                        .run(edit_job(&ctx, id, s.alias.clone(), "edit", patch, keys));
+                }),
+            );
+        }
+        SessionKind::IamRoleChained(r) => {
+            let shown = chained_shown(&s, r);
+            let before = shown.clone();
+            dialogs::edit_chained_role(
+                dialogs::EditChainedRoleRequest {
+                    current: shown.clone(),
+                    profiles,
+                    regions: regions(),
+                    parents: assumers(state, id),
+                    validate: Box::new(move |f| {
+                        check_edit(&snapshot, id, &chained_patch(&before, f))
+                    }),
+                },
+                Box::new(move |answer| {
+                    if let Some(f) = answer {
+                        let patch = chained_patch(&shown, &f);
+                        ctx.ui
+                            .run(edit_job(&ctx, id, s.alias.clone(), "edit", patch, None));
+                    }
+                }),
+            );
+        }
+        SessionKind::IamRoleFederated(fed) => {
+            let shown = federated_shown(&s, fed);
+            let before = shown.clone();
+            dialogs::edit_federated_role(
+                dialogs::EditFederatedRoleRequest {
+                    current: shown.clone(),
+                    profiles,
+                    regions: regions(),
+                    validate: Box::new(move |f| {
+                        check_edit(&snapshot, id, &federated_patch(&before, &f.role))
+                    }),
+                },
+                Box::new(move |answer| {
+                    if let Some(f) = answer {
+                        let patch = federated_patch(&shown, &f.role);
+                        ctx.ui
+                            .run(federated_edit_job(&ctx, s.clone(), patch, f.forget_signin));
+                    }
+                }),
+            );
+        }
+        SessionKind::AwsSso(r) => {
+            let shown = dialogs::SsoSessionEdit {
+                profile: s.profile.clone(),
+                region: s.region.clone(),
+            };
+            let before = shown.clone();
+            let from = state
+                .integration(r.integration)
+                .map(|i| format!(", from '{}'", i.alias))
+                .unwrap_or_default();
+            dialogs::edit_sso_session(
+                dialogs::EditSsoSessionRequest {
+                    alias: s.alias.clone(),
+                    about: format!(
+                        "Role {} in account {} ({}){from}",
+                        r.role_name, r.account_id, r.account_name
+                    ),
+                    current: shown.clone(),
+                    profiles,
+                    regions: regions(),
+                    validate: Box::new(move |f| check_edit(&snapshot, id, &sso_patch(&before, f))),
+                },
+                Box::new(move |answer| {
+                    if let Some(f) = answer {
+                        let patch = sso_patch(&shown, &f);
+                        ctx.ui
+                            .run(edit_job(&ctx, id, s.alias.clone(), "edit", patch, None));
+                    }
+                }),
+            );
+        }
+    }
+}
+
+/// A federated role's edit: the sign-in forgotten first when asked (so a restart signs in
+/// again), then the patch.
+fn federated_edit_job(ctx: &Ctx, s: Session, patch: SessionPatch, forget: bool) -> Job {
+    let (engine, opts) = (ctx.engine.clone(), ctx.opts());
+    let id = s.id;
+    Job::session(id, async move {
+        let alias = s.alias.clone();
+        let forgot = if forget {
+            match super::actions::forget_signin(engine.clone(), s).await {
+                Ok(n) => Some(n),
+                Err(n) => return Outcome::notice(n),
+            }
+        } else {
+            None
+        };
+        if patch.is_empty() {
+            return forgot.map(Outcome::notice).unwrap_or_default();
+        }
+        let result = engine.edit_session(id, &patch, None, &opts).await;
+        let mut o = outcome::edited(id, &alias, "edit", result);
+        o.notice = o.notice.or(forgot);
+        o
+    })
+}
+
+/// The model's check of an edit, as the engine applies it: the patch on a copy of the
+/// state (alias free, profile name, region, the kind's fields, no cycle).
+pub fn check_edit(state: &State, id: Uuid, patch: &SessionPatch) -> Result<(), String> {
+    state
+        .clone()
+        .apply_patch(id, patch)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// The sessions that can assume chained role `id`: any other that would make no cycle.
+pub fn assumers(state: &State, id: Uuid) -> Vec<(Uuid, String)> {
+    state
+        .sessions
+        .iter()
+        .filter(|p| p.id != id && !state.would_cycle(id, p.id))
+        .map(|p| (p.id, p.label()))
+        .collect()
+}
+
+/// `Some(now)` when it differs from what was shown.
+fn changed<T: PartialEq + Clone>(shown: &T, now: &T) -> Option<T> {
+    (shown != now).then(|| now.clone())
+}
+
+/// The IAM user edit form's fields of `s`, as shown (no keys).
+pub fn iam_user_shown(s: &Session, u: &IamUser) -> dialogs::IamUserEdit {
+    dialogs::IamUserEdit {
+        alias: s.alias.clone(),
+        profile: s.profile.clone(),
+        region: s.region.clone(),
+        mfa_serial: u.mfa_serial.clone(),
+        duration_secs: u.duration_secs,
+        new_keys: None,
+    }
+}
+
+/// The fields of the IAM user form the user changed (an emptied MFA device removes it).
+pub fn iam_user_patch(shown: &dialogs::IamUserEdit, now: &dialogs::IamUserEdit) -> SessionPatch {
+    SessionPatch {
+        alias: changed(&shown.alias, &now.alias),
+        profile: changed(&shown.profile, &now.profile),
+        region: changed(&shown.region, &now.region),
+        mfa_serial: changed(&shown.mfa_serial, &now.mfa_serial),
+        duration_secs: changed(&shown.duration_secs, &now.duration_secs),
+        ..SessionPatch::default()
+    }
+}
+
+/// The chained role form's fields of `s`, as shown.
+pub fn chained_shown(s: &Session, r: &ChainedRole) -> dialogs::ChainedRoleForm {
+    dialogs::ChainedRoleForm {
+        alias: s.alias.clone(),
+        profile: s.profile.clone(),
+        region: s.region.clone(),
+        parent: r.parent,
+        role_arn: r.role_arn.clone(),
+        role_session_name: r.role_session_name.clone(),
+        external_id: r.external_id.clone(),
+        duration_secs: r.duration_secs,
+    }
+}
+
+/// The fields of the chained role form the user changed (an emptied external id removes it).
+pub fn chained_patch(
+    shown: &dialogs::ChainedRoleForm,
+    now: &dialogs::ChainedRoleForm,
+) -> SessionPatch {
+    SessionPatch {
+        alias: changed(&shown.alias, &now.alias),
+        profile: changed(&shown.profile, &now.profile),
+        region: changed(&shown.region, &now.region),
+        parent: changed(&shown.parent, &now.parent),
+        role_arn: changed(&shown.role_arn, &now.role_arn),
+        role_session_name: changed(&shown.role_session_name, &now.role_session_name),
+        external_id: changed(&shown.external_id, &now.external_id),
+        duration_secs: changed(&shown.duration_secs, &now.duration_secs),
+        ..SessionPatch::default()
+    }
+}
+
+/// The federated role form's fields of `s`, as shown.
+pub fn federated_shown(s: &Session, f: &FederatedRole) -> dialogs::FederatedRoleForm {
+    dialogs::FederatedRoleForm {
+        alias: s.alias.clone(),
+        profile: s.profile.clone(),
+        region: s.region.clone(),
+        role_arn: f.role_arn.clone(),
+        idp_arn: f.idp_arn.clone(),
+        saml_url: f.saml_url.clone(),
+        duration_secs: f.duration_secs,
+    }
+}
+
+/// The fields of the federated role form the user changed.
+pub fn federated_patch(
+    shown: &dialogs::FederatedRoleForm,
+    now: &dialogs::FederatedRoleForm,
+) -> SessionPatch {
+    SessionPatch {
+        alias: changed(&shown.alias, &now.alias),
+        profile: changed(&shown.profile, &now.profile),
+        region: changed(&shown.region, &now.region),
+        role_arn: changed(&shown.role_arn, &now.role_arn),
+        idp_arn: changed(&shown.idp_arn, &now.idp_arn),
+        saml_url: changed(&shown.saml_url, &now.saml_url),
+        duration_secs: changed(&shown.duration_secs, &now.duration_secs),
+        ..SessionPatch::default()
+    }
+}
+
+/// The fields of an IAM Identity Center session's form the user changed.
+pub fn sso_patch(shown: &dialogs::SsoSessionEdit, now: &dialogs::SsoSessionEdit) -> SessionPatch {
+    SessionPatch {
+        profile: changed(&shown.profile, &now.profile),
+        region: changed(&shown.region, &now.region),
+        ..SessionPatch::default()
+    }
 }
 
 /// Remove…: confirmed, naming the chained roles that go with it.
@@ -506,6 +765,146 @@ fn check_integration(taken: &[Integration], f: &dialogs::IntegrationForm) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A user 'me' (with an MFA device) and a chained role 'admin' below it, then 'ro'
+    /// below 'admin'.
+    fn chain() -> (State, Uuid, Uuid, Uuid) {
+        let mut st = State::new();
+        let user = Session {
+            id: Uuid::new_v4(),
+            alias: "me".into(),
+            profile: "default".into(),
+            region: "us-east-1".into(),
+            kind: SessionKind::IamUser(IamUser {
+                mfa_serial: Some("arn:aws:iam::123456789012:mfa/me".into()),
+                duration_secs: 3600,
+            }),
+        };
+        let role = |alias: &str, parent: Uuid| Session {
+            id: Uuid::new_v4(),
+            alias: alias.into(),
+            profile: "default".into(),
+            region: "us-east-1".into(),
+            kind: SessionKind::IamRoleChained(ChainedRole {
+                parent,
+                role_arn: "arn:aws:iam::123456789012:role/A".into(),
+                role_session_name: "credtray".into(),
+                external_id: Some("ext-1".into()),
+                duration_secs: 3600,
+            }),
+        };
+        let admin = role("admin", user.id);
+        let ro = role("ro", admin.id);
+        let ids = (user.id, admin.id, ro.id);
+        st.add_session(user).unwrap();
+        st.add_session(admin).unwrap();
+        st.add_session(ro).unwrap();
+        (st, ids.0, ids.1, ids.2)
+    }
+
+    fn kind_of(st: &State, id: Uuid) -> &SessionKind {
+        &st.session(id).unwrap().kind
+    }
+
+    #[test]
+    fn an_edit_form_sends_only_the_fields_changed_and_an_emptied_one_clears() {
+        let (st, me, admin, _) = chain();
+        let s = st.session(me).unwrap().clone();
+        let SessionKind::IamUser(u) = &s.kind else {
+            panic!()
+        };
+        let shown = iam_user_shown(&s, u);
+        assert!(iam_user_patch(&shown, &shown).is_empty());
+        let mut now = shown.clone();
+        now.region = "eu-west-1".into();
+        now.mfa_serial = None;
+        now.new_keys = Some(dialogs::NewKeys {
+            access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
+            secret_access_key: "secret".into(),
+        });
+        assert_eq!(
+            iam_user_patch(&shown, &now),
+            SessionPatch {
+                region: Some("eu-west-1".into()),
+                mfa_serial: Some(None),
+                ..SessionPatch::default()
+            }
+        );
+
+        let s = st.session(admin).unwrap().clone();
+        let SessionKind::IamRoleChained(r) = &s.kind else {
+            panic!()
+        };
+        let shown = chained_shown(&s, r);
+        let mut now = shown.clone();
+        now.role_arn = "arn:aws:iam::123456789012:role/B".into();
+        now.external_id = None;
+        assert_eq!(
+            chained_patch(&shown, &now),
+            SessionPatch {
+                role_arn: Some("arn:aws:iam::123456789012:role/B".into()),
+                external_id: Some(None),
+                ..SessionPatch::default()
+            }
+        );
+    }
+
+    #[test]
+    fn the_edit_check_is_the_models_and_parents_that_would_cycle_are_not_offered() {
+        let (st, me, admin, ro) = chain();
+        let offered: Vec<Uuid> = assumers(&st, admin).into_iter().map(|(id, _)| id).collect();
+        assert_eq!(offered, [me], "neither itself nor 'ro' below it");
+        assert_eq!(assumers(&st, ro).len(), 2);
+        let taken = SessionPatch {
+            alias: Some("me".into()),
+            ..SessionPatch::default()
+        };
+        let e = check_edit(&st, admin, &taken).unwrap_err();
+        assert!(e.contains("'me'"), "{e}");
+        let cycle = SessionPatch {
+            parent: Some(ro),
+            ..SessionPatch::default()
+        };
+        assert!(check_edit(&st, admin, &cycle).is_err());
+        let bad_arn = SessionPatch {
+            role_arn: Some("arn:aws:iam::123456789012:user/x".into()),
+            ..SessionPatch::default()
+        };
+        let e = check_edit(&st, admin, &bad_arn).unwrap_err();
+        assert!(e.contains("role ARN"), "{e}");
+        assert!(check_edit(&st, admin, &SessionPatch::default()).is_ok());
+        // The form's check never changes the state it was given.
+        assert_eq!(st.session(admin).unwrap().alias, "admin");
+    }
+
+    #[test]
+    fn a_form_left_open_keeps_what_was_changed_meanwhile() {
+        let (mut st, _, admin, _) = chain();
+        let s = st.session(admin).unwrap().clone();
+        let SessionKind::IamRoleChained(r) = &s.kind else {
+            panic!()
+        };
+        let shown = chained_shown(&s, r);
+        // Meanwhile (the CLI): the region changes.
+        st.apply_patch(
+            admin,
+            &SessionPatch {
+                region: Some("eu-central-1".into()),
+                ..SessionPatch::default()
+            },
+        )
+        .unwrap();
+        // The form, opened before, changes the role ARN only.
+        let mut now = shown.clone();
+        now.role_arn = "arn:aws:iam::123456789012:role/B".into();
+        st.apply_patch(admin, &chained_patch(&shown, &now)).unwrap();
+        let s = st.session(admin).unwrap();
+        assert_eq!(s.region, "eu-central-1");
+        let SessionKind::IamRoleChained(r) = kind_of(&st, admin) else {
+            panic!()
+        };
+        assert_eq!(r.role_arn, "arn:aws:iam::123456789012:role/B");
+    }
 
     fn form(alias: &str, url: &str, region: &str) -> dialogs::IntegrationForm {
         dialogs::IntegrationForm {
