@@ -494,8 +494,15 @@ fn quit_stops_every_session_and_the_next_launch_resumes_them() {
         .run()
         .ok();
     assert!(
-        second.stderr.contains("already running"),
-        "a second launch says one is running: {second:?}"
+        second
+            .stderr
+            .contains("credtray is already running; its Sessions window is shown"),
+        "a second launch says one is running and brings up its window: {second:?}"
+    );
+    tray.wait_log(
+        "the second launch's request taken",
+        Duration::from_secs(5),
+        |l| l.contains("a second launch asked for the Sessions window"),
     );
 
     tray.click(&["Quit"]);

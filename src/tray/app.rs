@@ -89,6 +89,8 @@ pub enum UserEvent {
     Saml(SamlEvent),
     /// The user chose an action of a notification about a session.
     NotificationAction(Uuid, String),
+    /// Bring up the Sessions window (a second launch of `credtray` asked).
+    ShowSessions,
     /// Quit was asked for (the menu's Quit, SIGTERM, Ctrl-C).
     Quit,
     /// Quit waited long enough for actions in flight: stop the sessions now.
@@ -494,6 +496,7 @@ impl App {
                 );
             }
             UserEvent::Run(job) => self.spawn(job),
+            UserEvent::ShowSessions => self.show_sessions(),
             UserEvent::Done(o) => self.done(o),
             UserEvent::NotificationAction(id, action) => {
                 if action == SIGN_IN_ACTION {

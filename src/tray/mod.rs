@@ -10,13 +10,15 @@
 //! - [`icons`]: the idle / active / attention icons built into the binary.
 //!
 //! The tray process is also the agent: it holds the single-instance lock and runs the same
-//! rotation loop as `credtray agent`, whose events become notifications.
+//! rotation loop as `credtray agent`, whose events become notifications. A second launch
+//! brings up the running tray's Sessions window ([`instance`]).
 
 pub mod actions;
 pub mod app;
 pub mod dialogs;
 pub mod forms;
 pub mod icons;
+pub mod instance;
 pub mod interaction;
 pub mod menu;
 pub mod notices;
@@ -56,10 +58,16 @@ fn no_display() -> Option<String> {
 pub fn run(runtime: tokio::runtime::Runtime) -> Result<ExitCode> {
     let engine = runtime.block_on(crate::cli::engine())?;
     let Some(lock) = crate::agent::try_single_instance(&engine)? else {
-        eprintln!(
-            "credtray: credtray is already running for this user (its icon is in the tray; \
-             `credtray agent` may be running instead)"
-        );
+        // A tray runs: it brings up its Sessions window (the headless agent answers nothing).
+        match instance::ask_to_show(engine.store.dir(), instance::ANSWER_WAIT) {
+            Ok(instance::Asked::Shown) => {
+                eprintln!("credtray: credtray is already running; its Sessions window is shown")
+            }
+            Ok(instance::Asked::NoAnswer) | Err(_) => eprintln!(
+                "credtray: credtray is already running for this user (its icon is in the tray; \
+                 `credtray agent` may be running instead)"
+            ),
+        }
         return Ok(ExitCode::SUCCESS);
     };
     if let Some(why) = no_display() {
@@ -85,6 +93,14 @@ pub fn run(runtime: tokio::runtime::Runtime) -> Result<ExitCode> {
     dialogs::set_dispatcher(move |id, answer| {
         dialog_ui.send(UserEvent::DialogAnswer(id, answer));
     });
+
+    // A second `credtray` asks for the Sessions window.
+    let instance_ui = ui.clone();
+    let _listener = instance::listen(engine.store.dir(), move || {
+        instance_ui.send(UserEvent::ShowSessions);
+    })
+    .map_err(|e| tracing::warn!("a second launch cannot bring up the Sessions window: {e}"))
+    .ok();
 
     // The agent: rotation, expiry, and the watch on the state file.
     let (agent_stop, agent_stopped) = oneshot::channel::<()>();
