@@ -21,7 +21,9 @@
 //! - `hidden` when the window hides (Escape twice, or closing it).
 //!
 //! Standard input, one command a line: `reload`, `needs UUID…` (the sessions that need the
-//! user; none when empty), `search TEXT`, `present`, `quit`.
+//! user; none when empty), `search TEXT`, `present`, `quit`, and `dump`, which prints the
+//! rows the list shows as GTK holds them, in order — `row UUID on|off PROFILE | ALIAS |
+//! DETAIL | STATE` — then `end`.
 //!
 //! `--bench` prints timings instead (open, filter per keystroke, updates, the window's
 //! memory) and exits; `benches/sessions_window.sh` runs it under Xvfb.
@@ -231,7 +233,7 @@ mod linux {
                 ),
                 (Some(_), _) => {
                     let role = ROLES[rng.next(ROLES.len())];
-                    let stage = STAGES[rng.next(STAGES.len())];
+                    let stage = STAGES[(p / TEAMS.len()) % STAGES.len()];
                     let account_name = format!("{} {stage} {i}", capitalised(team));
                     (
                         format!("{account_name} / {role}"),
@@ -267,9 +269,10 @@ mod linux {
                         },
                     );
                 }
-                if p == 1 {
-                    needs.insert(id);
-                }
+            }
+            if i == profiles {
+                // The second session of the first profile needs the user.
+                needs.insert(id);
             }
             state.add_session(session).expect("a valid session");
         }
@@ -396,6 +399,20 @@ mod linux {
                         reload();
                     }
                     "search" => window.search(rest),
+                    "dump" => {
+                        for row in window.shown() {
+                            say(&format!(
+                                "row {} {} {} | {} | {} | {}",
+                                row.id,
+                                if row.on { "on" } else { "off" },
+                                row.profile,
+                                row.alias,
+                                row.detail,
+                                row.state
+                            ));
+                        }
+                        say("end");
+                    }
                     "present" => {
                         window.present();
                         was_visible.set(true);

@@ -21,7 +21,7 @@ pub mod model;
 mod gtk;
 
 #[cfg(target_os = "linux")]
-pub use self::gtk::SessionsWindow;
+pub use self::gtk::{SessionsWindow, ShownRow};
 pub use model::{Filter, Row, RowState, SessionAction, SessionsModel};
 
 /// The window's title.
