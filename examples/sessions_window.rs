@@ -23,7 +23,8 @@
 //! Standard input, one command a line: `reload`, `needs UUID…` (the sessions that need the
 //! user; none when empty), `search TEXT`, `present`, `quit`, and `dump`, which prints the
 //! rows the list shows as GTK holds them, in order — `row UUID on|off PROFILE | ALIAS |
-//! DETAIL | STATE` — then `end`.
+//! DETAIL | STATE` — then `end`; `points UUID` prints `points SX SY MX MY`, where that
+//! session's switch and "⋯" are on the screen.
 //!
 //! `--bench` prints timings instead (open, filter per keystroke, updates, the window's
 //! memory) and exits; `benches/sessions_window.sh` runs it under Xvfb.
@@ -399,6 +400,10 @@ mod linux {
                         reload();
                     }
                     "search" => window.search(rest),
+                    "points" => match rest.parse().ok().and_then(|id| window.hit_points(id)) {
+                        Some(((sx, sy), (mx, my))) => say(&format!("points {sx} {sy} {mx} {my}")),
+                        None => say("points none"),
+                    },
                     "dump" => {
                         for row in window.shown() {
                             say(&format!(

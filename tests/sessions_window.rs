@@ -513,6 +513,28 @@ fn the_action_menu_emits_edit_and_the_others() {
 }
 
 #[test]
+fn clicks_on_the_switch_and_on_the_dots() {
+    let demo = Demo::new();
+    let mut w = open_demo(&demo);
+    let alice = demo.id("alice");
+    w.send(&format!("points {alice}"));
+    let line = w.expect_line(|l| l.starts_with("points "), "points");
+    let xy: Vec<String> = line.split(' ').skip(1).map(str::to_owned).collect();
+    assert_eq!(xy.len(), 4, "{line}");
+    // The switch asks for a toggle; it keeps showing the state (on: alice is active).
+    w.xdotool(&["mousemove", &xy[0], &xy[1], "click", "1"]);
+    w.expect_action("toggle", alice);
+    let rows = w.dump();
+    assert!(rows.iter().any(|r| r.0 == alice && r.1), "{rows:?}");
+    // "⋯" opens the menu; its first item (Stop, alice being active) is a toggle too.
+    w.xdotool(&["mousemove", &xy[2], &xy[3], "click", "1"]);
+    thread::sleep(Duration::from_millis(300));
+    w.screenshot("sessions-window-clicked-menu");
+    w.key(&["Down", "Return"]);
+    w.expect_action("toggle", alice);
+}
+
+#[test]
 fn a_state_change_updates_the_row_and_keeps_the_search() {
     let mut demo = Demo::new();
     let mut w = open_demo(&demo);

@@ -381,6 +381,19 @@ impl SessionsWindow {
         out
     }
 
+    /// Where the switch and the "⋯" of a session's row are on the screen (the centres of
+    /// their cells, in root window coordinates), when the search shows it (for tests).
+    pub fn hit_points(&self, id: Uuid) -> Option<((i32, i32), (i32, i32))> {
+        let inner = &self.inner;
+        let path = inner.path_of(id)?;
+        let (_, x, y) = inner.tree.bin_window()?.origin();
+        let centre = |column: &gtk::TreeViewColumn| {
+            let r = inner.tree.cell_area(Some(&path), Some(column));
+            (x + r.x() + r.width() / 2, y + r.y() + r.height() / 2)
+        };
+        Some((centre(&inner.switch_column), centre(&inner.more_column)))
+    }
+
     /// The window itself (to set its icon, its transient parent…).
     pub fn window(&self) -> &gtk::Window {
         &self.inner.window
