@@ -25,6 +25,7 @@ pub mod notices;
 pub mod notifier;
 pub mod outcome;
 pub mod render;
+pub mod sessions;
 
 use std::process::ExitCode;
 
