@@ -152,6 +152,9 @@ impl Tray {
         let child = command
             .env("DISPLAY", std::env::var_os("DISPLAY").unwrap_or_default())
             .env("NO_AT_BRIDGE", "1")
+            // A desktop's locale: the Sessions window's title has an em dash, which GTK
+            // cannot put in the window's WM_NAME (where xdotool looks) in the C locale.
+            .env("LANG", "C.UTF-8")
             .env("CREDTRAY_LOG", "credtray=debug,warn")
             .stdin(Stdio::null())
             .stdout(file.try_clone().unwrap())
@@ -365,6 +368,50 @@ fn sent_about<'a>(log: &'a str, text: &str) -> Vec<&'a str> {
         .collect()
 }
 
+/// The Sessions window's title (src/tray/sessions/mod.rs, `TITLE`).
+const SESSIONS_TITLE: &str = "credtray — Sessions";
+
+/// Opens the Sessions window from the menu and types `search` into it (its search box has
+/// the keyboard); returns the window.
+#[track_caller]
+fn sessions_window(tray: &Tray, search: &str) -> String {
+    tray.click(&["Sessions…"]);
+    tray.wait_log("the Sessions window shown", Duration::from_secs(15), |l| {
+        l.contains("Sessions window shown")
+    });
+    let w = wait_window(SESSIONS_TITLE, Duration::from_secs(15));
+    xdotool(&["windowfocus", "--sync", &w]);
+    thread::sleep(Duration::from_millis(300));
+    // Whatever an earlier search left, replaced.
+    xdotool(&["key", "ctrl+a", "BackSpace"]);
+    xdotool(&["type", "--delay", "40", search]);
+    thread::sleep(Duration::from_millis(300));
+    w
+}
+
+/// The items of a session's action menu in the Sessions window, from the top.
+#[derive(Clone, Copy)]
+enum WindowAction {
+    Edit = 1,
+    ChangeProfile = 2,
+    ChangeRegion = 3,
+    CreateChained = 4,
+    Test = 5,
+    Remove = 6,
+}
+
+/// In the Sessions window `w`, with one session shown: selects it, opens its actions
+/// (Shift+F10) and chooses `action`.
+fn window_action(w: &str, action: WindowAction) {
+    xdotool(&["windowfocus", "--sync", w]);
+    xdotool(&["key", "--delay", "40", "Down", "shift+F10"]);
+    thread::sleep(Duration::from_millis(400));
+    for _ in 0..action as usize {
+        xdotool(&["key", "Down"]);
+    }
+    xdotool(&["key", "Return"]);
+}
+
 // ---------------------------------------------------------------------------------------------
 
 #[test]
@@ -471,6 +518,50 @@ fn the_menu_groups_sessions_by_profile_and_clicks_start_and_stop_them() {
 }
 
 #[test]
+fn the_sessions_window_opens_from_the_menu_a_search_narrows_it_and_enter_starts_the_one_left() {
+    let _desktop = desktop();
+    let moto = Moto::start();
+    let sb = Sandbox::new(&moto);
+    sb.add_iam_user("alice", "dev", &[]);
+    sb.add_chained(
+        "ops-admin",
+        "alice",
+        "ops-admin",
+        "prod",
+        &["--region", "eu-west-1"],
+    );
+    sb.add_chained("ops-read", "alice", "ops-read", "qa", &[]);
+    let mut tray = Tray::start(&sb);
+
+    let w = sessions_window(&tray, "ops");
+    tray.wait_log("two sessions left", Duration::from_secs(10), |l| {
+        l.contains("Sessions window filtered shown=2")
+    });
+    xdotool(&["windowfocus", "--sync", &w]);
+    xdotool(&["type", "--delay", "40", " admin"]);
+    tray.wait_log("one session left", Duration::from_secs(10), |l| {
+        l.contains("Sessions window filtered shown=1")
+    });
+    screenshot("tray-sessions-window");
+    // Enter in the search box starts the one session shown.
+    xdotool(&["key", "Return"]);
+    let started = wait_until(Duration::from_secs(30), || sb.is_active("ops-admin"));
+    assert!(started, "Enter did not start 'ops-admin':\n{}", tray.log());
+    sb.assert_caller("prod", &assumed_role_arn("ops-admin", "credtray"));
+    assert!(!sb.is_active("ops-read") && !sb.is_active("alice"));
+    tray.wait_menu("'ops-admin' checked", Duration::from_secs(10), |m| {
+        checked(m, &["● prod", "ops-admin · iam-role-chained · eu-west-1"]) == Some(true)
+    });
+    // Enter again stops it.
+    xdotool(&["windowfocus", "--sync", &w]);
+    xdotool(&["key", "Return"]);
+    let stopped = wait_until(Duration::from_secs(15), || !sb.is_active("ops-admin"));
+    assert!(stopped, "Enter did not stop 'ops-admin':\n{}", tray.log());
+    sb.assert_no_credentials("prod");
+    tray.quit();
+}
+
+#[test]
 fn quit_stops_every_session_and_the_next_launch_resumes_them() {
     let _desktop = desktop();
     let moto = Moto::start();
@@ -504,6 +595,9 @@ fn quit_stops_every_session_and_the_next_launch_resumes_them() {
         Duration::from_secs(5),
         |l| l.contains("a second launch asked for the Sessions window"),
     );
+    let window = wait_window(SESSIONS_TITLE, Duration::from_secs(10));
+    screenshot("tray-sessions-window-second-launch");
+    key(&window, "Escape");
 
     tray.click(&["Quit"]);
     let status = tray.wait_exit(Duration::from_secs(10));
@@ -1021,7 +1115,6 @@ fn the_code_typed_into_the_mfa_dialog_is_the_token_code_sts_receives() {
 }
 
 #[test]
-#[ignore = "its actions moved from the menu to the Sessions window (branch sesswin), wired at its merge"]
 fn a_session_moves_to_another_profile_through_the_dialog() {
     let _desktop = desktop();
     let moto = Moto::start();
@@ -1030,7 +1123,8 @@ fn a_session_moves_to_another_profile_through_the_dialog() {
     sb.credtray(&["session", "start", "alice"]).run().ok();
     let mut tray = Tray::start(&sb);
 
-    tray.click(&["● dev", "alice…", "Change profile…"]);
+    let w = sessions_window(&tray, "alice");
+    window_action(&w, WindowAction::ChangeProfile);
     let dialog = wait_window("^credtray: profile of 'alice'$", Duration::from_secs(15));
     key(&dialog, "ctrl+a");
     type_into(&dialog, "staging");
@@ -1278,7 +1372,6 @@ fn named_profiles_are_renamed_and_removed_through_the_dialogs_with_their_session
 }
 
 #[test]
-#[ignore = "its actions moved from the menu to the Sessions window (branch sesswin), wired at its merge"]
 fn test_credentials_notifies_who_they_are_a_region_change_follows_in_the_menu_and_remove_deletes_it(
 ) {
     let _desktop = desktop();
@@ -1287,9 +1380,9 @@ fn test_credentials_notifies_who_they_are_a_region_change_follows_in_the_menu_an
     let alias = unique("tester");
     sb.add_iam_user(&alias, "qa", &[]);
     let mut tray = Tray::start(&sb);
-    let actions = format!("{alias}…");
 
-    tray.click(&["qa", &actions, "Test credentials"]);
+    let w = sessions_window(&tray, &alias);
+    window_action(&w, WindowAction::Test);
     let told = wait_until(Duration::from_secs(30), || {
         !notifications_about(&alias).is_empty()
     });
@@ -1303,7 +1396,7 @@ fn test_credentials_notifies_who_they_are_a_region_change_follows_in_the_menu_an
     assert!(!sb.is_active(&alias));
     sb.assert_no_credentials("qa");
 
-    tray.click(&["qa", &actions, "Change region…"]);
+    window_action(&w, WindowAction::ChangeRegion);
     let dialog = wait_window(
         &format!("^credtray: region of '{alias}'$"),
         Duration::from_secs(15),
@@ -1322,7 +1415,7 @@ fn test_credentials_notifies_who_they_are_a_region_change_follows_in_the_menu_an
     // Remove…, confirmed: the session and its keychain items are gone.
     let id = sb.session_id(&alias);
     assert!(!keychain_accounts_of(&id).is_empty());
-    tray.click(&["qa", &actions, "Remove…"]);
+    window_action(&w, WindowAction::Remove);
     let confirm = wait_window(
         &format!("^credtray: remove '{alias}'$"),
         Duration::from_secs(15),
@@ -1976,7 +2069,6 @@ fn saml_when_the_hidden_sign_in_does_not_complete_the_user_is_notified_and_signs
 }
 
 #[test]
-#[ignore = "its actions moved from the menu to the Sessions window (branch sesswin), wired at its merge"]
 fn saml_a_role_added_through_the_form_starts_and_forget_sign_in_removes_its_data_folder() {
     let _desktop = desktop();
     let moto = Moto::start();
@@ -2040,12 +2132,27 @@ fn saml_a_role_added_through_the_form_starts_and_forget_sign_in_removes_its_data
     let folder = folders[0].clone();
     assert!(folder.is_dir());
 
-    // Forget sign-in, from the session's actions: the folder goes, and the notification
-    // says so, naming the session that shared it.
+    // Forget the sign-in, in the session's Edit… form (Sessions window): the folder goes,
+    // and the notification says so, naming the session that shared it.
     tray.wait_menu("the session checked", Duration::from_secs(10), |m| {
         checked(m, &["● fed", &item]) == Some(true)
     });
-    tray.click(&["● fed", &format!("{alias}…"), "Forget sign-in"]);
+    let w = sessions_window(&tray, &alias);
+    window_action(&w, WindowAction::Edit);
+    let form = wait_window(
+        &format!("^credtray: edit '{alias}'$"),
+        Duration::from_secs(15),
+    );
+    // Past alias, profile, region, role ARN, IdP ARN, URL and duration to the check box,
+    // ticked; back to the duration, where Enter saves.
+    xdotool(&["windowfocus", "--sync", &form]);
+    thread::sleep(Duration::from_millis(200));
+    xdotool(&[
+        "key", "--delay", "40", "Tab", "Tab", "Tab", "Tab", "Tab", "Tab", "Tab",
+    ]);
+    xdotool(&["key", "--delay", "40", "space", "shift+Tab"]);
+    screenshot("tray-dialog-edit-saml-role");
+    xdotool(&["key", "Return"]);
     let summary = format!("Sign-in of '{alias}' forgotten");
     assert!(
         wait_until(Duration::from_secs(15), || {

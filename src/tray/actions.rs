@@ -56,9 +56,24 @@ impl App {
         Some((state, s))
     }
 
-    /// Sessions…: brings up the Sessions window.
+    /// Sessions… (or a second launch): brings up the Sessions window with the state now.
     pub(super) fn show_sessions(&mut self) {
-        tracing::info!("Sessions window asked for");
+        let Some(state) = self.load_state() else {
+            return;
+        };
+        let attention = self.attention.clone();
+        let window = self.sessions_window();
+        window.update(&state, &attention);
+        if window.present() {
+            tracing::info!(sessions = state.sessions.len(), "Sessions window shown");
+        } else {
+            self.notifier.show(notices::failed(
+                None,
+                "show the Sessions window",
+                "There is no Sessions window on this platform yet: the tray menu lists the \
+                 sessions, and `credtray session …` does the rest.",
+            ));
+        }
     }
 
     /// A click on a session: stops it when active, starts it otherwise.
@@ -98,7 +113,6 @@ impl App {
     }
 
     /// Test credentials: obtains credentials without writing them, and says who they are.
-    #[allow(dead_code)] // reached from the Sessions window (branch sesswin), wired at its merge
     pub(super) fn test(&mut self, id: Uuid) {
         let Some((_, s)) = self.session(id) else {
             return;
@@ -112,7 +126,6 @@ impl App {
     }
 
     /// Change profile… and Change region…: a choice, then the edit.
-    #[allow(dead_code)] // reached from the Sessions window (branch sesswin), wired at its merge
     pub(super) fn change(&mut self, id: Uuid, field: Field) {
         if let Some((state, s)) = self.session(id) {
             forms::change_field(self.ctx(), &state, s, field);
@@ -120,7 +133,6 @@ impl App {
     }
 
     /// Remove…: confirmed, naming the chained roles that go with it.
-    #[allow(dead_code)] // reached from the Sessions window (branch sesswin), wired at its merge
     pub(super) fn remove(&mut self, id: Uuid) {
         if let Some((state, s)) = self.session(id) {
             forms::remove_session(self.ctx(), &state, s);
@@ -128,7 +140,6 @@ impl App {
     }
 
     /// Edit…: the form of the session's kind.
-    #[allow(dead_code)] // reached from the Sessions window (branch sesswin), wired at its merge
     pub(super) fn edit(&mut self, id: Uuid) {
         if let Some((state, s)) = self.session(id) {
             forms::edit_session(self.ctx(), &state, s);
@@ -166,15 +177,6 @@ impl App {
     pub(super) fn named_profiles(&mut self) {
         if let Some(state) = self.load_state() {
             forms::named_profiles(self.ctx(), state);
-        }
-    }
-
-    /// "Forget sign-in": deletes the data folder of the session's SAML URL (on tokio) and
-    /// says what went, naming the other sessions that shared it.
-    #[allow(dead_code)] // reached from the Sessions window (branch sesswin), wired at its merge
-    pub(super) fn forget_signin(&mut self, id: Uuid) {
-        if let Some((_, s)) = self.session(id) {
-            self.spawn(forget_signin_job(self.engine.clone(), s));
         }
     }
 
@@ -355,15 +357,6 @@ impl App {
             ui.send(UserEvent::QuitDone(r));
         });
     }
-}
-
-/// Forgets the remembered sign-in of federated session `s`.
-fn forget_signin_job(engine: Engine, s: Session) -> Job {
-    Job::session(s.id, async move {
-        match forget_signin(engine, s).await {
-            Ok(n) | Err(n) => Outcome::notice(n),
-        }
-    })
 }
 
 /// Forgets the remembered sign-in of federated session `s` (the data folder of its SAML

@@ -29,6 +29,7 @@ use super::notices::{self, Notices, ENTER_CODE_ACTION, SAML_SIGN_IN_ACTION, SIGN
 use super::notifier::Notifier;
 pub use super::outcome::Outcome;
 use super::render::Rendered;
+use super::sessions::{SessionAction, SessionsWindow};
 use crate::engine::events::Event;
 use crate::engine::{Engine, StartOptions};
 use crate::model::{Session, SessionKind, State};
@@ -91,6 +92,8 @@ pub enum UserEvent {
     NotificationAction(Uuid, String),
     /// Bring up the Sessions window (a second launch of `credtray` asked).
     ShowSessions,
+    /// The Sessions window asked for an action on a session.
+    Window(SessionAction),
     /// Quit was asked for (the menu's Quit, SIGTERM, Ctrl-C).
     Quit,
     /// Quit waited long enough for actions in flight: stop the sessions now.
@@ -217,6 +220,8 @@ pub struct App {
     pub(super) activity: BTreeMap<Uuid, Activity>,
     /// The state the menu was last built from (progress relabels the menu without a read).
     last_state: Option<State>,
+    /// The Sessions window, made the first time it is asked for (then hidden, not closed).
+    pub(super) sessions: Option<SessionsWindow>,
     /// The exit code once quitting is done.
     pub exit_code: i32,
 }
@@ -254,6 +259,7 @@ impl App {
             sign_ins: BTreeMap::new(),
             activity: BTreeMap::new(),
             last_state: None,
+            sessions: None,
             exit_code: 0,
         }
     }
@@ -454,6 +460,32 @@ impl App {
             let _ = t.set_tooltip(Some(tooltip));
         }
         self.set_icon(icon);
+        self.update_sessions_window();
+    }
+
+    /// Shows the state last read in the Sessions window, when it is on screen (a hidden
+    /// one is brought up to date when it is shown again).
+    pub(super) fn update_sessions_window(&self) {
+        if let (Some(w), Some(state)) = (&self.sessions, &self.last_state) {
+            if w.is_visible() {
+                w.update(state, &self.attention);
+            }
+        }
+    }
+
+    /// The Sessions window, made now if it was not yet.
+    pub(super) fn sessions_window(&mut self) -> &SessionsWindow {
+        let ui = self.ui.clone();
+        self.sessions.get_or_insert_with(|| {
+            tracing::debug!("Sessions window made");
+            let w = SessionsWindow::new(Box::new(move |action| {
+                ui.send(UserEvent::Window(action));
+            }));
+            w.connect_filtered(Box::new(|shown| {
+                tracing::debug!(shown, "Sessions window filtered");
+            }));
+            w
+        })
     }
 
     fn set_icon(&mut self, icon: IconState) {
@@ -497,6 +529,7 @@ impl App {
             }
             UserEvent::Run(job) => self.spawn(job),
             UserEvent::ShowSessions => self.show_sessions(),
+            UserEvent::Window(action) => self.session_action(action),
             UserEvent::Done(o) => self.done(o),
             UserEvent::NotificationAction(id, action) => {
                 if action == SIGN_IN_ACTION {
@@ -637,6 +670,27 @@ impl App {
             None => self.load_state().and_then(|s| s.session(id).cloned()),
         };
         s.is_some_and(|s| matches!(s.kind, SessionKind::IamRoleFederated(_)))
+    }
+
+    /// The Sessions window asked for `action`.
+    fn session_action(&mut self, action: SessionAction) {
+        if self.quitting {
+            return;
+        }
+        tracing::debug!(action = action.name(), session = %action.session(), "Sessions window action");
+        match action {
+            SessionAction::Toggle(id) => {
+                if !self.busy.contains(&id) {
+                    self.toggle(id);
+                }
+            }
+            SessionAction::Edit(id) => self.edit(id),
+            SessionAction::ChangeProfile(id) => self.change(id, super::forms::Field::Profile),
+            SessionAction::ChangeRegion(id) => self.change(id, super::forms::Field::Region),
+            SessionAction::CreateChained(id) => self.add_chained_role(Some(id)),
+            SessionAction::Test(id) => self.test(id),
+            SessionAction::Remove(id) => self.remove(id),
+        }
     }
 
     /// A menu entry was clicked.
