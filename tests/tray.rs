@@ -561,6 +561,245 @@ fn the_sessions_window_opens_from_the_menu_a_search_narrows_it_and_enter_starts_
     tray.quit();
 }
 
+/// In the edit form `form` (focused on its first field), presses Tab `tabs` times with the
+/// window focused once (typing then replaces the field reached, whose text Tab selects).
+fn tab_to(form: &str, tabs: usize) {
+    xdotool(&["windowfocus", "--sync", form]);
+    thread::sleep(Duration::from_millis(200));
+    for _ in 0..tabs {
+        xdotool(&["key", "Tab"]);
+    }
+}
+
+#[test]
+fn create_chained_session_from_a_session_presets_it_as_the_assumer() {
+    let _desktop = desktop();
+    let moto = Moto::start();
+    let sb = Sandbox::new(&moto);
+    // 'bob' comes first in every list: the preset is not simply the first session.
+    sb.add_iam_user("bob", "dev", &[]);
+    let alice = sb.add_iam_user("alice", "dev", &[]);
+    let mut tray = Tray::start(&sb);
+
+    let w = sessions_window(&tray, "alice");
+    window_action(&w, WindowAction::CreateChained);
+    let form = wait_window("^credtray: add chained role$", Duration::from_secs(15));
+    type_into(&form, "alice-ops");
+    // Past the parent session (preset: alice) to the role ARN.
+    tab_to(&form, 2);
+    xdotool(&["type", "--delay", "40", &role_arn("alice-ops")]);
+    // Past the role session name and the external id to the profile.
+    tab_to(&form, 3);
+    xdotool(&["type", "--delay", "40", "ops"]);
+    screenshot("tray-dialog-create-chained");
+    key(&form, "Return");
+    let added = wait_until(Duration::from_secs(15), || {
+        sb.session_list()
+            .as_array()
+            .is_some_and(|a| a.iter().any(|s| s["alias"] == "alice-ops"))
+    });
+    assert!(added, "the chained session was not added:\n{}", tray.log());
+    let s = sb.session("alice-ops");
+    assert_eq!(s["kind"], "iam-role-chained", "{s:#}");
+    assert_eq!(s["parent"], alice.as_str(), "{s:#}");
+    assert_eq!(s["profile"], "ops");
+
+    // It works: started from the menu, the AWS CLI acts as the role.
+    let item = "alice-ops · iam-role-chained · us-east-1";
+    tray.wait_menu("the new session", Duration::from_secs(10), |m| {
+        node(m, &["ops", item]).is_some()
+    });
+    tray.click(&["ops", item]);
+    assert!(
+        wait_until(Duration::from_secs(30), || sb.is_active("alice-ops")),
+        "the chained session did not start:\n{}",
+        tray.log()
+    );
+    sb.assert_caller("ops", &assumed_role_arn("alice-ops", "credtray"));
+    tray.quit();
+}
+
+#[test]
+fn an_edit_form_left_open_keeps_a_cli_edit_made_meanwhile_and_its_new_role_serves_at_once() {
+    let _desktop = desktop();
+    let moto = Moto::start();
+    let sb = Sandbox::new(&moto);
+    sb.add_iam_user("alice", "dev", &[]);
+    sb.add_chained("ops", "alice", "ops-old", "prod", &[]);
+    sb.credtray(&["session", "start", "ops"]).run().ok();
+    sb.assert_caller("prod", &assumed_role_arn("ops-old", "credtray"));
+    let mut tray = Tray::start(&sb);
+
+    // The Edit… form opens on the session as it is now (us-east-1, role ops-old)…
+    let w = sessions_window(&tray, "ops");
+    window_action(&w, WindowAction::Edit);
+    let form = wait_window("^credtray: edit 'ops'$", Duration::from_secs(15));
+    // …and stays open while the CLI changes another field of the same session.
+    sb.credtray(&["session", "edit", "ops", "--region", "eu-central-1"])
+        .run()
+        .ok();
+    assert_eq!(sb.session("ops")["region"], "eu-central-1");
+    // The form changes the role ARN only (past the alias and the parent session).
+    tab_to(&form, 2);
+    xdotool(&["type", "--delay", "40", &role_arn("ops-new")]);
+    screenshot("tray-dialog-edit-chained-role");
+    key(&form, "Return");
+
+    // Both edits survive, and the active session serves the new role at once (restarted
+    // by the edit, not at its next rotation).
+    let edited = wait_until(Duration::from_secs(30), || {
+        let s = sb.session("ops");
+        s["role_arn"] == role_arn("ops-new").as_str() && sb.is_active("ops")
+    });
+    assert!(edited, "the edit did not land:\n{}", tray.log());
+    let s = sb.session("ops");
+    assert_eq!(
+        s["region"], "eu-central-1",
+        "the CLI's edit was kept: {s:#}"
+    );
+    assert_eq!(s["role_arn"], role_arn("ops-new").as_str(), "{s:#}");
+    let serving = wait_until(Duration::from_secs(30), || {
+        let out = sb.aws(&["sts", "get-caller-identity", "--profile", "prod"]);
+        out.success()
+            && out
+                .stdout
+                .contains(&assumed_role_arn("ops-new", "credtray"))
+    });
+    assert!(serving, "the new role is not served:\n{}", tray.log());
+    sb.assert_caller("prod", &assumed_role_arn("ops-new", "credtray"));
+    assert!(
+        section(&sb.config_text(), "profile prod")
+            .get("region")
+            .map(String::as_str)
+            == Some("eu-central-1"),
+        "{}",
+        sb.config_text()
+    );
+    tray.quit();
+}
+
+#[test]
+fn edit_replaces_an_iam_users_keys_which_sign_from_then_on_and_are_written_nowhere_else() {
+    use common::auth::{assert_secret_eq, keychain_value, AuthMoto};
+    let _desktop = desktop();
+    let world = AuthMoto::start(&["alice", "bob"]);
+    let (alice, bob) = (world.user("alice").clone(), world.user("bob").clone());
+    let proxy = FakeSts::forwarding_to(world.moto.url());
+    let sb = Sandbox::offline();
+    let alias = unique("rekeyed");
+    let out = common::auth::add_iam_user_with_keys(
+        &sb,
+        &alias,
+        "keys",
+        &alice.access_key_id,
+        &alice.secret_access_key,
+        &[],
+    )
+    .ok();
+    let id = out.stdout.trim().to_string();
+    let mut tray = Tray::start_with(&sb, &[("AWS_ENDPOINT_URL_STS", proxy.url())]);
+
+    // Started from the menu: GetSessionToken signed by alice's key.
+    let item = format!("{alias} · iam-user · us-east-1");
+    tray.click(&["keys", &item]);
+    assert!(
+        wait_until(Duration::from_secs(30), || sb.is_active(&alias)),
+        "the session did not start:\n{}\n{}",
+        tray.log(),
+        proxy.describe()
+    );
+    let signed: Vec<Option<String>> = proxy
+        .requests_for("GetSessionToken")
+        .iter()
+        .map(|r| r.access_key_id().map(str::to_string))
+        .collect();
+    assert_eq!(
+        signed,
+        [Some(alice.access_key_id.clone())],
+        "{}",
+        proxy.describe()
+    );
+
+    // Edit…: "Replace access keys", bob's pair typed into the two masked fields.
+    let w = sessions_window(&tray, &alias);
+    window_action(&w, WindowAction::Edit);
+    let form = wait_window(
+        &format!("^credtray: edit '{alias}'$"),
+        Duration::from_secs(15),
+    );
+    // Past alias, profile, region, MFA device and duration to the check box.
+    tab_to(&form, 5);
+    xdotool(&["key", "space", "Tab"]);
+    xdotool(&["type", "--delay", "20", &bob.access_key_id]);
+    xdotool(&["key", "Tab"]);
+    xdotool(&["type", "--delay", "20", &bob.secret_access_key]);
+    screenshot("tray-dialog-edit-iam-user-keys");
+    xdotool(&["key", "Return"]);
+
+    // The active session restarted at once with the new keys: moto accepted a
+    // GetSessionToken signed by bob's key.
+    let resigned = wait_until(Duration::from_secs(30), || {
+        proxy
+            .requests_for("GetSessionToken")
+            .iter()
+            .any(|r| r.access_key_id() == Some(bob.access_key_id.as_str()) && r.status == Some(200))
+    });
+    assert!(
+        resigned,
+        "no GetSessionToken signed by the new key:\n{}\n{}",
+        tray.log(),
+        proxy.describe()
+    );
+    assert!(
+        wait_until(Duration::from_secs(10), || sb.is_active(&alias)),
+        "the session is not active again:\n{}",
+        tray.log()
+    );
+    let last = proxy.requests_for("GetSessionToken");
+    assert_eq!(
+        last.last().and_then(|r| r.access_key_id()),
+        Some(bob.access_key_id.as_str()),
+        "{}",
+        proxy.describe()
+    );
+    // The keychain holds bob's pair; no key of either is in the state, the AWS files or
+    // the tray's log.
+    assert_secret_eq(
+        "the access key id in the keychain",
+        keychain_value(&format!("{id}/access-key-id")).as_deref(),
+        &bob.access_key_id,
+    );
+    assert_secret_eq(
+        "the secret access key in the keychain",
+        keychain_value(&format!("{id}/secret-access-key")).as_deref(),
+        &bob.secret_access_key,
+    );
+    let state = fs::read_to_string(sb.config_dir.join("state.json")).unwrap_or_default();
+    let places = [
+        ("state.json", state),
+        ("the tray's log", tray.log()),
+        ("the credentials file", sb.credentials_text()),
+        ("the config file", sb.config_text()),
+    ];
+    for (place, text) in &places {
+        for (n, secret) in [
+            &alice.access_key_id,
+            &alice.secret_access_key,
+            &bob.access_key_id,
+            &bob.secret_access_key,
+        ]
+        .iter()
+        .enumerate()
+        {
+            assert!(
+                !text.contains(secret.as_str()),
+                "long-term key #{n} (not shown) is in {place}"
+            );
+        }
+    }
+    tray.quit();
+}
+
 #[test]
 fn quit_stops_every_session_and_the_next_launch_resumes_them() {
     let _desktop = desktop();
