@@ -2410,3 +2410,105 @@ fn saml_a_role_added_through_the_form_starts_and_forget_sign_in_removes_its_data
     screenshot("tray-saml-forget-sign-in");
     tray.quit();
 }
+
+#[test]
+fn saml_closing_the_sign_in_window_of_a_tray_start_cancels_it_cleanly() {
+    let _desktop = desktop();
+    let moto = Moto::start();
+    let sb = Sandbox::new(&moto);
+    let idp = saml_idp::Idp::start(&[&format!("{},{}", saml_idp::ROLE, saml_idp::IDP)], false);
+    let alias = unique("fedclose");
+    add_federated(&sb, &alias, &idp.url());
+    let mut tray = federated_tray(&sb);
+    let title = format!("^{alias}$");
+    let item = format!("{alias} · iam-role-federated · us-east-1");
+
+    tray.click(&["fed", &item]);
+    let window = wait_window(&title, Duration::from_secs(40));
+    assert!(
+        wait_until(Duration::from_secs(30), || idp.count("GET /") >= 1),
+        "the window never loaded the IdP's page:\n{}",
+        tray.log()
+    );
+    // Closed as a window manager closes it: the start ends, quietly, with nothing written.
+    x11::close_window(&display(), &window);
+    tray.wait_log("the close seen", Duration::from_secs(10), |l| {
+        l.contains("sign-in window closed by the user")
+    });
+    assert!(
+        wait_until(Duration::from_secs(10), || window_gone(&title)),
+        "the window stayed open"
+    );
+    let log = tray.wait_log("the start over", Duration::from_secs(20), |l| {
+        lines_after(l, "sign-in window closed by the user")
+            .iter()
+            .any(|l| l.contains("action done"))
+    });
+    assert!(!sb.is_active(&alias));
+    sb.assert_no_credentials("fed");
+    assert_eq!(idp.count("POST /login"), 0, "{:?}", idp.requests());
+    let menu = tray.layout();
+    assert_eq!(checked(&menu, &["fed", &item]), Some(false));
+    assert_eq!(
+        labels(node(&menu, &["fed"]).unwrap()),
+        [item.as_str()],
+        "not marked as needing the user"
+    );
+    assert!(
+        sent_about(&log, &alias).is_empty() && notifications_about(&alias).is_empty(),
+        "a cancel notified: {:#?}",
+        notifications_about(&alias)
+    );
+
+    // Nothing is left busy: the next click opens the window again and the start works.
+    tray.click(&["fed", &item]);
+    sign_in_in_window(&tray, &idp, &title, 2, None);
+    assert!(
+        wait_until(Duration::from_secs(60), || sb.is_active(&alias)),
+        "the second start did not work:\n{}",
+        tray.log()
+    );
+    sb.assert_caller("fed", &assumed_role_arn("Fed", saml_idp::USER));
+    tray.quit();
+}
+
+#[test]
+fn saml_test_credentials_from_the_tray_signs_in_through_the_window_and_writes_nothing() {
+    let _desktop = desktop();
+    let moto = Moto::start();
+    let sb = Sandbox::new(&moto);
+    let idp = saml_idp::Idp::start(&[&format!("{},{}", saml_idp::ROLE, saml_idp::IDP)], false);
+    let alias = unique("fedtest");
+    add_federated(&sb, &alias, &idp.url());
+    let mut tray = federated_tray(&sb);
+
+    let w = sessions_window(&tray, &alias);
+    window_action(&w, WindowAction::Test);
+    sign_in_in_window(
+        &tray,
+        &idp,
+        &format!("^{alias}$"),
+        1,
+        Some("tray-saml-test-sign-in"),
+    );
+    let summary = format!("'{alias}' works");
+    assert!(
+        wait_until(Duration::from_secs(60), || {
+            !notifications_about(&summary).is_empty()
+        }),
+        "no notification:\n{}",
+        tray.log()
+    );
+    let n = notifications_about(&summary);
+    assert_eq!(
+        n[0]["body"],
+        format!(
+            "Its credentials act as {}. Nothing was written.",
+            assumed_role_arn("Fed", saml_idp::USER)
+        )
+    );
+    assert_eq!(idp.count("POST /login"), 1, "{:?}", idp.requests());
+    assert!(!sb.is_active(&alias));
+    sb.assert_no_credentials("fed");
+    tray.quit();
+}
