@@ -93,8 +93,8 @@ struct Demo {
 }
 
 impl Demo {
-    /// Profiles default, prod and dev; an IAM user, three chained roles below it and two
-    /// IAM Identity Center roles; `alice` active.
+    /// Profiles default, prod and dev; two IAM users (one named like markup), three chained
+    /// roles below the first and two IAM Identity Center roles; `alice` active.
     fn new() -> Demo {
         let mut state = State::new();
         state.add_profile("prod").unwrap();
@@ -121,6 +121,19 @@ impl Demo {
         };
         let parent = alice.id;
         state.add_session(alice).unwrap();
+        // Text from users is shown as text: no markup, no mnemonic.
+        state
+            .add_session(Session {
+                id: Uuid::new_v4(),
+                alias: "<b>ops</b> & _co".into(),
+                profile: "default".into(),
+                region: "eu-west-1".into(),
+                kind: SessionKind::IamUser(IamUser {
+                    mfa_serial: None,
+                    duration_secs: 3600,
+                }),
+            })
+            .unwrap();
         for (alias, profile, arn) in [
             ("prod-admin", "prod", "arn:aws:iam::210987654321:role/Admin"),
             (
@@ -422,6 +435,7 @@ fn the_window_has_its_title_and_typing_narrows_the_list() {
     let rows = w.dump();
     let order: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
     let want: Vec<Uuid> = [
+        "<b>ops</b> & _co",
         "alice",
         "prod-admin",
         "prod-readonly",
@@ -432,14 +446,18 @@ fn the_window_has_its_title_and_typing_narrows_the_list() {
     .map(|a| demo.id(a))
     .to_vec();
     assert_eq!(order, want);
+    assert_eq!(
+        rows[0].2,
+        "default | <b>ops</b> & _co | iam-user · eu-west-1 | stopped"
+    );
     assert!(
-        rows[1].2.starts_with(
+        rows[2].2.starts_with(
             "prod | prod-admin | iam-role-chained · us-east-1 · 210987654321 / Admin | stopped"
         ),
         "{}",
-        rows[1].2
+        rows[2].2
     );
-    assert!(rows[4].2.starts_with("dev | dev-admin |"), "{}", rows[4].2);
+    assert!(rows[5].2.starts_with("dev | dev-admin |"), "{}", rows[5].2);
 
     // The keyboard is in the search box: typing filters, term by term.
     w.type_text("admin");
@@ -598,7 +616,7 @@ fn escape_clears_the_search_then_hides_the_window() {
     w.type_text("dev");
     w.expect_visible(3);
     w.key(&["Escape"]);
-    w.expect_visible(6);
+    w.expect_visible(7);
     w.key(&["Escape"]);
     w.expect_line(|l| l == "hidden", "hidden");
     // Presented again (as a second `credtray` launch does): the keyboard is in the search.
