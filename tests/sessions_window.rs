@@ -492,6 +492,16 @@ fn down_and_enter_toggle_the_row_they_reach() {
     // toggles the selected one.
     w.key(&["Up", "Up", "Return"]);
     w.expect_action("toggle", demo.id("prod-admin"));
+    // Typing while the list has the keyboard goes on in the search box.
+    w.key(&["Down"]);
+    w.type_text("s");
+    w.expect_visible(0);
+    w.key(&["BackSpace"]);
+    w.expect_visible(2);
+    // Space in the list toggles, like Enter.
+    w.key(&["Down", "space"]);
+    w.expect_action("toggle", demo.id("prod-admin"));
+    w.key(&["Up"]);
     w.type_text(" prod");
     w.expect_visible(1);
     // One row left: Enter in the search box toggles it.
@@ -550,6 +560,33 @@ fn clicks_on_the_switch_and_on_the_dots() {
     w.screenshot("sessions-window-clicked-menu");
     w.key(&["Down", "Return"]);
     w.expect_action("toggle", alice);
+    // A double click on the row toggles; a right click opens the menu where it is.
+    let (x, y) = (
+        (xy[0].parse::<i32>().unwrap() - 400).to_string(),
+        xy[1].clone(),
+    );
+    w.xdotool(&[
+        "mousemove",
+        &x,
+        &y,
+        "click",
+        "--repeat",
+        "2",
+        "--delay",
+        "80",
+        "1",
+    ]);
+    w.expect_action("toggle", alice);
+    w.xdotool(&["mousemove", &x, &y, "click", "3"]);
+    thread::sleep(Duration::from_millis(300));
+    w.key(&["Down", "Down", "Return"]);
+    w.expect_action("edit", alice);
+    // Nothing else came out (a double click is one toggle, not three).
+    w.send("dump");
+    w.expect_line(|l| l == "end", "end");
+    let lines = w.out.lines.lock().unwrap().clone();
+    let actions = lines.iter().filter(|l| l.starts_with("action ")).count();
+    assert_eq!(actions, 4, "{lines:#?}");
 }
 
 #[test]

@@ -659,15 +659,24 @@ impl Inner {
         (self.on_action)(action);
     }
 
-    /// A click on the switch toggles; on "⋯" it opens the actions.
+    /// A click on the switch toggles; on "⋯" it opens the actions, as a right click does
+    /// anywhere on the row.
     fn click(self: &Rc<Self>, tree: &gtk::TreeView, event: &gdk::EventButton) -> glib::Propagation {
-        if event.button() != 1 {
-            return glib::Propagation::Proceed;
-        }
         let (x, y) = event.position();
         let Some((Some(path), Some(column), _, _)) = tree.path_at_pos(x as i32, y as i32) else {
             return glib::Propagation::Proceed;
         };
+        if event.button() == 3 && event.event_type() == gdk::EventType::ButtonPress {
+            // A right click anywhere on a session opens its actions where the pointer is.
+            if let Some(id) = self.session_at(&path) {
+                tree.set_cursor(&path, None::<&gtk::TreeViewColumn>, false);
+                self.open_menu(id, Opened::RightClick(event));
+            }
+            return glib::Propagation::Stop;
+        }
+        if event.button() != 1 {
+            return glib::Propagation::Proceed;
+        }
         let on_switch = column == self.switch_column;
         let on_more = column == self.more_column;
         if !on_switch && !on_more {
@@ -684,7 +693,7 @@ impl Inner {
         if on_switch {
             self.emit(SessionAction::Toggle(id));
         } else {
-            self.open_menu(id, None);
+            self.open_menu(id, Opened::Dots);
         }
         glib::Propagation::Stop
     }
@@ -715,7 +724,7 @@ impl Inner {
         if keyval == key::Menu || (keyval == key::F10 && mods == gdk::ModifierType::SHIFT_MASK) {
             let target = self.selected_session().or_else(|| self.single_visible());
             if let Some(id) = target {
-                self.open_menu(id, Some(event));
+                self.open_menu(id, Opened::Key(event));
             }
             return glib::Propagation::Stop;
         }
@@ -990,9 +999,8 @@ impl Inner {
         }
     }
 
-    /// Pops up the actions of `id` under its "⋯"; `key` is the key press that asked (the
-    /// first item is then selected).
-    fn open_menu(self: &Rc<Self>, id: Uuid, key: Option<&gdk::EventKey>) {
+    /// Pops up the actions of `id`: under its "⋯", or where a right click was.
+    fn open_menu(self: &Rc<Self>, id: Uuid, opened: Opened) {
         let Some(active) = self.data.borrow().model.row(id).map(|r| r.is_active()) else {
             return;
         };
@@ -1038,23 +1046,38 @@ impl Inner {
                 }
             });
         });
-        let trigger: Option<gdk::Event> = key.map(|k| (**k).clone());
+        let trigger: Option<gdk::Event> = match opened {
+            Opened::Dots => None,
+            Opened::Key(k) => Some((**k).clone()),
+            Opened::RightClick(b) => Some((**b).clone()),
+        };
         let rect = self.tree.cell_area(Some(&path), Some(&self.more_column));
-        match self.tree.bin_window() {
-            Some(bin) => menu.popup_at_rect(
+        match (&opened, self.tree.bin_window()) {
+            (Opened::RightClick(_), _) | (_, None) => menu.popup_at_pointer(trigger.as_ref()),
+            (_, Some(bin)) => menu.popup_at_rect(
                 &bin,
                 &rect,
                 gdk::Gravity::SouthEast,
                 gdk::Gravity::NorthEast,
                 trigger.as_ref(),
             ),
-            None => menu.popup_at_pointer(trigger.as_ref()),
         }
-        if key.is_some() {
+        if matches!(opened, Opened::Key(_)) {
+            // From the keyboard: the first item is selected, ready for Enter.
             menu.select_first(false);
         }
         *self.menu.borrow_mut() = Some(menu);
     }
+}
+
+/// How a session's menu was asked for.
+enum Opened<'a> {
+    /// A click on its "⋯".
+    Dots,
+    /// Shift+F10 or the Menu key.
+    Key(&'a gdk::EventKey),
+    /// A right click on its row.
+    RightClick(&'a gdk::EventButton),
 }
 
 /// The session of a row (none for a header).
