@@ -648,7 +648,7 @@ fn a_state_change_updates_the_row_and_keeps_the_search() {
 
 #[test]
 fn escape_clears_the_search_then_hides_the_window() {
-    let demo = Demo::new();
+    let mut demo = Demo::new();
     let mut w = open_demo(&demo);
     w.type_text("dev");
     w.expect_visible(3);
@@ -656,13 +656,21 @@ fn escape_clears_the_search_then_hides_the_window() {
     w.expect_visible(7);
     w.key(&["Escape"]);
     w.expect_line(|l| l == "hidden", "hidden");
-    // Presented again (as a second `credtray` launch does): the keyboard is in the search.
+    // A change while hidden shows once presented again (as a second `credtray` launch
+    // does), with the keyboard in the search box.
+    let admin = demo.id("dev-admin");
+    demo.activate(admin, Span::minutes(30));
+    demo.save();
+    w.expect_line(|l| l.starts_with("updated "), "updated");
     w.send("present");
     let id = x11::wait_for_window(w.display(), TITLE, WINDOW_TIMEOUT);
     w.xdotool(&["windowfocus", "--sync", &id]);
     thread::sleep(Duration::from_millis(300));
-    w.type_text("alice");
+    w.type_text("dev-admin");
     w.expect_visible(1);
+    let rows = w.dump();
+    assert!(rows[0].0 == admin && rows[0].1, "{rows:?}");
+    assert!(rows[0].2.contains("| active until "), "{rows:?}");
 }
 
 #[test]

@@ -168,6 +168,8 @@ struct Inner {
     quiet: Cell<bool>,
     /// The action menu on screen, kept alive while it shows.
     menu: RefCell<Option<gtk::Menu>>,
+    /// The last update's state and sessions needing the user, while hidden.
+    pending: RefCell<Option<(State, BTreeSet<Uuid>)>>,
 }
 
 #[derive(Default)]
@@ -288,6 +290,7 @@ impl SessionsWindow {
             selected: Cell::new(None),
             quiet: Cell::new(false),
             menu: RefCell::new(None),
+            pending: RefCell::new(None),
         });
         inner.connect();
         SessionsWindow { inner }
@@ -295,16 +298,27 @@ impl SessionsWindow {
 
     /// Shows `state`'s sessions, with those in `needs_user` marked. Keeps the search text,
     /// the selection and the focus; writes only the cells that differ from what they show.
+    /// While the window is hidden this only keeps a copy of its arguments, shown at the
+    /// next [`SessionsWindow::present`]: a tray that calls it after every change of state
+    /// pays for the rows only while someone looks at them.
     pub fn update(&self, state: &State, needs_user: &BTreeSet<Uuid>) {
-        let model = SessionsModel::build(state, needs_user);
-        self.inner.data.borrow_mut().model = model;
-        self.inner.sync();
+        if !self.inner.window.is_visible() {
+            *self.inner.pending.borrow_mut() = Some((state.clone(), needs_user.clone()));
+            return;
+        }
+        self.inner.pending.borrow_mut().take();
+        self.inner.show(state, needs_user);
     }
 
-    /// Shows the window (or raises it), with the keyboard in the search box. Returns
-    /// `true`: there is a window on this platform.
+    /// Shows the window (or raises it), with the keyboard in the search box and the state
+    /// of the last [`SessionsWindow::update`]. Returns `true`: there is a window on this
+    /// platform.
     pub fn present(&self) -> bool {
         let inner = &self.inner;
+        let pending = inner.pending.borrow_mut().take();
+        if let Some((state, needs_user)) = pending {
+            inner.show(&state, &needs_user);
+        }
         inner.window.show();
         inner.window.present();
         inner.entry.grab_focus();
@@ -330,7 +344,7 @@ impl SessionsWindow {
         }
     }
 
-    /// How many sessions the search keeps.
+    /// How many sessions the search keeps (as of the last update shown).
     pub fn visible_count(&self) -> usize {
         self.inner.data.borrow().visible
     }
@@ -583,6 +597,13 @@ fn switch_images() -> Option<(Pixbuf, Pixbuf)> {
 }
 
 impl Inner {
+    /// Shows `state`'s sessions now.
+    fn show(&self, state: &State, needs_user: &BTreeSet<Uuid>) {
+        let model = SessionsModel::build(state, needs_user);
+        self.data.borrow_mut().model = model;
+        self.sync();
+    }
+
     /// Connects the window's signals (each holding the window weakly).
     fn connect(self: &Rc<Self>) {
         let weak = Rc::downgrade(self);
