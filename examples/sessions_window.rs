@@ -541,7 +541,8 @@ mod linux {
         }
         let open = t.elapsed();
         println!(
-            "open: {} to the first frame (window {}, rows {}, show {}, layout and paint {})",
+            "open: {} to the first frame (new {}, update while hidden {}, present: rows and \
+             show {}, then layout and paint {})",
             ms(open),
             ms(made),
             ms(filled - made),

@@ -93,8 +93,8 @@ struct Demo {
 }
 
 impl Demo {
-    /// Profiles default, prod and dev; an IAM user, three chained roles below it and two
-    /// IAM Identity Center roles; `alice` active.
+    /// Profiles default, prod and dev; two IAM users (one named like markup), three chained
+    /// roles below the first and two IAM Identity Center roles; `alice` active.
     fn new() -> Demo {
         let mut state = State::new();
         state.add_profile("prod").unwrap();
@@ -121,6 +121,19 @@ impl Demo {
         };
         let parent = alice.id;
         state.add_session(alice).unwrap();
+        // Text from users is shown as text: no markup, no mnemonic.
+        state
+            .add_session(Session {
+                id: Uuid::new_v4(),
+                alias: "<b>ops</b> & _co".into(),
+                profile: "default".into(),
+                region: "eu-west-1".into(),
+                kind: SessionKind::IamUser(IamUser {
+                    mfa_serial: None,
+                    duration_secs: 3600,
+                }),
+            })
+            .unwrap();
         for (alias, profile, arn) in [
             ("prod-admin", "prod", "arn:aws:iam::210987654321:role/Admin"),
             (
@@ -422,6 +435,7 @@ fn the_window_has_its_title_and_typing_narrows_the_list() {
     let rows = w.dump();
     let order: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
     let want: Vec<Uuid> = [
+        "<b>ops</b> & _co",
         "alice",
         "prod-admin",
         "prod-readonly",
@@ -432,14 +446,18 @@ fn the_window_has_its_title_and_typing_narrows_the_list() {
     .map(|a| demo.id(a))
     .to_vec();
     assert_eq!(order, want);
+    assert_eq!(
+        rows[0].2,
+        "default | <b>ops</b> & _co | iam-user · eu-west-1 | stopped"
+    );
     assert!(
-        rows[1].2.starts_with(
+        rows[2].2.starts_with(
             "prod | prod-admin | iam-role-chained · us-east-1 · 210987654321 / Admin | stopped"
         ),
         "{}",
-        rows[1].2
+        rows[2].2
     );
-    assert!(rows[4].2.starts_with("dev | dev-admin |"), "{}", rows[4].2);
+    assert!(rows[5].2.starts_with("dev | dev-admin |"), "{}", rows[5].2);
 
     // The keyboard is in the search box: typing filters, term by term.
     w.type_text("admin");
@@ -474,6 +492,16 @@ fn down_and_enter_toggle_the_row_they_reach() {
     // toggles the selected one.
     w.key(&["Up", "Up", "Return"]);
     w.expect_action("toggle", demo.id("prod-admin"));
+    // Typing while the list has the keyboard goes on in the search box.
+    w.key(&["Down"]);
+    w.type_text("s");
+    w.expect_visible(0);
+    w.key(&["BackSpace"]);
+    w.expect_visible(2);
+    // Space in the list toggles, like Enter.
+    w.key(&["Down", "space"]);
+    w.expect_action("toggle", demo.id("prod-admin"));
+    w.key(&["Up"]);
     w.type_text(" prod");
     w.expect_visible(1);
     // One row left: Enter in the search box toggles it.
@@ -532,6 +560,33 @@ fn clicks_on_the_switch_and_on_the_dots() {
     w.screenshot("sessions-window-clicked-menu");
     w.key(&["Down", "Return"]);
     w.expect_action("toggle", alice);
+    // A double click on the row toggles; a right click opens the menu where it is.
+    let (x, y) = (
+        (xy[0].parse::<i32>().unwrap() - 400).to_string(),
+        xy[1].clone(),
+    );
+    w.xdotool(&[
+        "mousemove",
+        &x,
+        &y,
+        "click",
+        "--repeat",
+        "2",
+        "--delay",
+        "80",
+        "1",
+    ]);
+    w.expect_action("toggle", alice);
+    w.xdotool(&["mousemove", &x, &y, "click", "3"]);
+    thread::sleep(Duration::from_millis(300));
+    w.key(&["Down", "Down", "Return"]);
+    w.expect_action("edit", alice);
+    // Nothing else came out (a double click is one toggle, not three).
+    w.send("dump");
+    w.expect_line(|l| l == "end", "end");
+    let lines = w.out.lines.lock().unwrap().clone();
+    let actions = lines.iter().filter(|l| l.starts_with("action ")).count();
+    assert_eq!(actions, 4, "{lines:#?}");
 }
 
 #[test]
@@ -593,21 +648,29 @@ fn a_state_change_updates_the_row_and_keeps_the_search() {
 
 #[test]
 fn escape_clears_the_search_then_hides_the_window() {
-    let demo = Demo::new();
+    let mut demo = Demo::new();
     let mut w = open_demo(&demo);
     w.type_text("dev");
     w.expect_visible(3);
     w.key(&["Escape"]);
-    w.expect_visible(6);
+    w.expect_visible(7);
     w.key(&["Escape"]);
     w.expect_line(|l| l == "hidden", "hidden");
-    // Presented again (as a second `credtray` launch does): the keyboard is in the search.
+    // A change while hidden shows once presented again (as a second `credtray` launch
+    // does), with the keyboard in the search box.
+    let admin = demo.id("dev-admin");
+    demo.activate(admin, Span::minutes(30));
+    demo.save();
+    w.expect_line(|l| l.starts_with("updated "), "updated");
     w.send("present");
     let id = x11::wait_for_window(w.display(), TITLE, WINDOW_TIMEOUT);
     w.xdotool(&["windowfocus", "--sync", &id]);
     thread::sleep(Duration::from_millis(300));
-    w.type_text("alice");
+    w.type_text("dev-admin");
     w.expect_visible(1);
+    let rows = w.dump();
+    assert!(rows[0].0 == admin && rows[0].1, "{rows:?}");
+    assert!(rows[0].2.contains("| active until "), "{rows:?}");
 }
 
 #[test]

@@ -168,6 +168,8 @@ struct Inner {
     quiet: Cell<bool>,
     /// The action menu on screen, kept alive while it shows.
     menu: RefCell<Option<gtk::Menu>>,
+    /// The last update's state and sessions needing the user, while hidden.
+    pending: RefCell<Option<(State, BTreeSet<Uuid>)>>,
 }
 
 #[derive(Default)]
@@ -288,6 +290,7 @@ impl SessionsWindow {
             selected: Cell::new(None),
             quiet: Cell::new(false),
             menu: RefCell::new(None),
+            pending: RefCell::new(None),
         });
         inner.connect();
         SessionsWindow { inner }
@@ -295,16 +298,27 @@ impl SessionsWindow {
 
     /// Shows `state`'s sessions, with those in `needs_user` marked. Keeps the search text,
     /// the selection and the focus; writes only the cells that differ from what they show.
+    /// While the window is hidden this only keeps a copy of its arguments, shown at the
+    /// next [`SessionsWindow::present`]: a tray that calls it after every change of state
+    /// pays for the rows only while someone looks at them.
     pub fn update(&self, state: &State, needs_user: &BTreeSet<Uuid>) {
-        let model = SessionsModel::build(state, needs_user);
-        self.inner.data.borrow_mut().model = model;
-        self.inner.sync();
+        if !self.inner.window.is_visible() {
+            *self.inner.pending.borrow_mut() = Some((state.clone(), needs_user.clone()));
+            return;
+        }
+        self.inner.pending.borrow_mut().take();
+        self.inner.show(state, needs_user);
     }
 
-    /// Shows the window (or raises it), with the keyboard in the search box. Returns
-    /// `true`: there is a window on this platform.
+    /// Shows the window (or raises it), with the keyboard in the search box and the state
+    /// of the last [`SessionsWindow::update`]. Returns `true`: there is a window on this
+    /// platform.
     pub fn present(&self) -> bool {
         let inner = &self.inner;
+        let pending = inner.pending.borrow_mut().take();
+        if let Some((state, needs_user)) = pending {
+            inner.show(&state, &needs_user);
+        }
         inner.window.show();
         inner.window.present();
         inner.entry.grab_focus();
@@ -330,7 +344,7 @@ impl SessionsWindow {
         }
     }
 
-    /// How many sessions the search keeps.
+    /// How many sessions the search keeps (as of the last update shown).
     pub fn visible_count(&self) -> usize {
         self.inner.data.borrow().visible
     }
@@ -583,6 +597,13 @@ fn switch_images() -> Option<(Pixbuf, Pixbuf)> {
 }
 
 impl Inner {
+    /// Shows `state`'s sessions now.
+    fn show(&self, state: &State, needs_user: &BTreeSet<Uuid>) {
+        let model = SessionsModel::build(state, needs_user);
+        self.data.borrow_mut().model = model;
+        self.sync();
+    }
+
     /// Connects the window's signals (each holding the window weakly).
     fn connect(self: &Rc<Self>) {
         let weak = Rc::downgrade(self);
@@ -659,15 +680,24 @@ impl Inner {
         (self.on_action)(action);
     }
 
-    /// A click on the switch toggles; on "⋯" it opens the actions.
+    /// A click on the switch toggles; on "⋯" it opens the actions, as a right click does
+    /// anywhere on the row.
     fn click(self: &Rc<Self>, tree: &gtk::TreeView, event: &gdk::EventButton) -> glib::Propagation {
-        if event.button() != 1 {
-            return glib::Propagation::Proceed;
-        }
         let (x, y) = event.position();
         let Some((Some(path), Some(column), _, _)) = tree.path_at_pos(x as i32, y as i32) else {
             return glib::Propagation::Proceed;
         };
+        if event.button() == 3 && event.event_type() == gdk::EventType::ButtonPress {
+            // A right click anywhere on a session opens its actions where the pointer is.
+            if let Some(id) = self.session_at(&path) {
+                tree.set_cursor(&path, None::<&gtk::TreeViewColumn>, false);
+                self.open_menu(id, Opened::RightClick(event));
+            }
+            return glib::Propagation::Stop;
+        }
+        if event.button() != 1 {
+            return glib::Propagation::Proceed;
+        }
         let on_switch = column == self.switch_column;
         let on_more = column == self.more_column;
         if !on_switch && !on_more {
@@ -684,7 +714,7 @@ impl Inner {
         if on_switch {
             self.emit(SessionAction::Toggle(id));
         } else {
-            self.open_menu(id, None);
+            self.open_menu(id, Opened::Dots);
         }
         glib::Propagation::Stop
     }
@@ -715,7 +745,7 @@ impl Inner {
         if keyval == key::Menu || (keyval == key::F10 && mods == gdk::ModifierType::SHIFT_MASK) {
             let target = self.selected_session().or_else(|| self.single_visible());
             if let Some(id) = target {
-                self.open_menu(id, Some(event));
+                self.open_menu(id, Opened::Key(event));
             }
             return glib::Propagation::Stop;
         }
@@ -990,9 +1020,8 @@ impl Inner {
         }
     }
 
-    /// Pops up the actions of `id` under its "⋯"; `key` is the key press that asked (the
-    /// first item is then selected).
-    fn open_menu(self: &Rc<Self>, id: Uuid, key: Option<&gdk::EventKey>) {
+    /// Pops up the actions of `id`: under its "⋯", or where a right click was.
+    fn open_menu(self: &Rc<Self>, id: Uuid, opened: Opened) {
         let Some(active) = self.data.borrow().model.row(id).map(|r| r.is_active()) else {
             return;
         };
@@ -1038,23 +1067,38 @@ impl Inner {
                 }
             });
         });
-        let trigger: Option<gdk::Event> = key.map(|k| (**k).clone());
+        let trigger: Option<gdk::Event> = match opened {
+            Opened::Dots => None,
+            Opened::Key(k) => Some((**k).clone()),
+            Opened::RightClick(b) => Some((**b).clone()),
+        };
         let rect = self.tree.cell_area(Some(&path), Some(&self.more_column));
-        match self.tree.bin_window() {
-            Some(bin) => menu.popup_at_rect(
+        match (&opened, self.tree.bin_window()) {
+            (Opened::RightClick(_), _) | (_, None) => menu.popup_at_pointer(trigger.as_ref()),
+            (_, Some(bin)) => menu.popup_at_rect(
                 &bin,
                 &rect,
                 gdk::Gravity::SouthEast,
                 gdk::Gravity::NorthEast,
                 trigger.as_ref(),
             ),
-            None => menu.popup_at_pointer(trigger.as_ref()),
         }
-        if key.is_some() {
+        if matches!(opened, Opened::Key(_)) {
+            // From the keyboard: the first item is selected, ready for Enter.
             menu.select_first(false);
         }
         *self.menu.borrow_mut() = Some(menu);
     }
+}
+
+/// How a session's menu was asked for.
+enum Opened<'a> {
+    /// A click on its "⋯".
+    Dots,
+    /// Shift+F10 or the Menu key.
+    Key(&'a gdk::EventKey),
+    /// A right click on its row.
+    RightClick(&'a gdk::EventButton),
 }
 
 /// The session of a row (none for a header).

@@ -14,6 +14,19 @@
 //! [`SessionAction`] through the callback given to [`SessionsWindow::new`], on the thread
 //! that drives GTK, and the window shows what the next [`SessionsWindow::update`] says —
 //! a switch flipped by a click goes back to the state's value at once.
+//!
+//! Wiring it into the tray (on the UI thread, GTK initialised by the event loop):
+//! - make it once, lazily or at start (`new` costs a few milliseconds; the rows are built
+//!   at the first `present`), with an `on_action` that sends a user event carrying the
+//!   [`SessionAction`] to the event loop's handler;
+//! - call [`SessionsWindow::update`] wherever the menu is rebuilt from `state.json`, with
+//!   the same attention set (hidden, it only keeps a copy);
+//! - call [`SessionsWindow::present`] for "Sessions…" and when a second `credtray` launch
+//!   asks the running tray to show itself;
+//! - handle the actions as the menu's: `Toggle` starts a stopped session and stops an
+//!   active one (decide from the state, not from the switch), `ChangeProfile`,
+//!   `ChangeRegion`, `Test`, `Remove` as the session submenu's items, `Edit` and
+//!   `CreateChained` (the session as the parent) with the forms.
 
 pub mod model;
 
