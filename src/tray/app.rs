@@ -408,6 +408,7 @@ impl App {
             attention: &self.attention,
             start_at_login: self.start_at_login,
             activity: &self.activity,
+            session_actions: menu::SESSION_ACTIONS_IN_MENU,
         });
         if state.is_none() {
             m.icon = IconState::Attention;
@@ -710,6 +711,12 @@ impl App {
         match id {
             ItemId::ToggleSession(s) => self.toggle(s),
             ItemId::Renew(s) => self.renew(s),
+            ItemId::Edit(s) => self.session_action(SessionAction::Edit(s)),
+            ItemId::ChangeProfile(s) => self.session_action(SessionAction::ChangeProfile(s)),
+            ItemId::ChangeRegion(s) => self.session_action(SessionAction::ChangeRegion(s)),
+            ItemId::CreateChained(s) => self.session_action(SessionAction::CreateChained(s)),
+            ItemId::TestSession(s) => self.session_action(SessionAction::Test(s)),
+            ItemId::RemoveSession(s) => self.session_action(SessionAction::Remove(s)),
             ItemId::Sessions => self.show_sessions(),
             ItemId::AddIamUser => self.add_iam_user(),
             ItemId::AddChainedRole => self.add_chained_role(None),

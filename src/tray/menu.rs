@@ -44,6 +44,19 @@ pub enum ItemId {
     ToggleSession(Uuid),
     /// Renew a session that needs the user now (asks for an MFA code if needed).
     Renew(Uuid),
+    /// Edit… the session (where the menu holds the session's actions: see
+    /// [`MenuInputs::session_actions`]).
+    Edit(Uuid),
+    /// Change profile… of the session (see [`MenuInputs::session_actions`]).
+    ChangeProfile(Uuid),
+    /// Change region… of the session (see [`MenuInputs::session_actions`]).
+    ChangeRegion(Uuid),
+    /// Create chained session… below the session (see [`MenuInputs::session_actions`]).
+    CreateChained(Uuid),
+    /// Test credentials of the session (see [`MenuInputs::session_actions`]).
+    TestSession(Uuid),
+    /// Remove… the session (see [`MenuInputs::session_actions`]).
+    RemoveSession(Uuid),
     /// Open the Sessions window.
     Sessions,
     /// Add an `iam-user` session (opens a dialog).
@@ -106,6 +119,12 @@ impl ItemId {
         match what {
             "toggle" => Some(ItemId::ToggleSession(id)),
             "renew" => Some(ItemId::Renew(id)),
+            "edit" => Some(ItemId::Edit(id)),
+            "change-profile" => Some(ItemId::ChangeProfile(id)),
+            "change-region" => Some(ItemId::ChangeRegion(id)),
+            "create-chained" => Some(ItemId::CreateChained(id)),
+            "test" => Some(ItemId::TestSession(id)),
+            "remove" => Some(ItemId::RemoveSession(id)),
             "sign-in" => Some(ItemId::SignIn(id)),
             "sign-out" => Some(ItemId::SignOut(id)),
             "sync" => Some(ItemId::SyncIntegration(id)),
@@ -117,7 +136,14 @@ impl ItemId {
     /// The session this entry acts on, if any.
     pub fn session(&self) -> Option<Uuid> {
         match *self {
-            ItemId::ToggleSession(id) | ItemId::Renew(id) => Some(id),
+            ItemId::ToggleSession(id)
+            | ItemId::Renew(id)
+            | ItemId::Edit(id)
+            | ItemId::ChangeProfile(id)
+            | ItemId::ChangeRegion(id)
+            | ItemId::CreateChained(id)
+            | ItemId::TestSession(id)
+            | ItemId::RemoveSession(id) => Some(id),
             _ => None,
         }
     }
@@ -139,6 +165,12 @@ impl fmt::Display for ItemId {
         match self {
             ItemId::ToggleSession(id) => write!(f, "toggle:{id}"),
             ItemId::Renew(id) => write!(f, "renew:{id}"),
+            ItemId::Edit(id) => write!(f, "edit:{id}"),
+            ItemId::ChangeProfile(id) => write!(f, "change-profile:{id}"),
+            ItemId::ChangeRegion(id) => write!(f, "change-region:{id}"),
+            ItemId::CreateChained(id) => write!(f, "create-chained:{id}"),
+            ItemId::TestSession(id) => write!(f, "test:{id}"),
+            ItemId::RemoveSession(id) => write!(f, "remove:{id}"),
             ItemId::Sessions => f.write_str("sessions"),
             ItemId::AddIamUser => f.write_str("add-iam-user"),
             ItemId::AddChainedRole => f.write_str("add-chained-role"),
@@ -305,7 +337,14 @@ pub struct MenuInputs<'a> {
     pub start_at_login: bool,
     /// Integrations with a sign-in or sync under way in the UI.
     pub activity: &'a BTreeMap<Uuid, Activity>,
+    /// Whether each session's check item is followed by a small submenu of its actions:
+    /// only where there is no Sessions window to hold them (macOS and Windows, for now;
+    /// [`SESSION_ACTIONS_IN_MENU`]).
+    pub session_actions: bool,
 }
+
+/// Whether this platform's menu holds the sessions' actions (no Sessions window here yet).
+pub const SESSION_ACTIONS_IN_MENU: bool = cfg!(not(target_os = "linux"));
 
 /// Builds the menu, icon and tooltip for the given inputs.
 pub fn build(inputs: &MenuInputs) -> Menu {
@@ -534,6 +573,19 @@ fn push_sessions(out: &mut Vec<Entry>, sessions: &[&Session], inputs: &MenuInput
         if inputs.attention.contains(&s.id) {
             out.push(item(ItemId::Renew(s.id), &renew_label(&s.alias)));
         }
+        if inputs.session_actions {
+            out.push(Entry::Submenu {
+                label: format!("{}…", s.alias),
+                children: vec![
+                    item(ItemId::Edit(s.id), "Edit…"),
+                    item(ItemId::ChangeProfile(s.id), "Change profile…"),
+                    item(ItemId::ChangeRegion(s.id), "Change region…"),
+                    item(ItemId::CreateChained(s.id), "Create chained session…"),
+                    item(ItemId::TestSession(s.id), "Test credentials"),
+                    item(ItemId::RemoveSession(s.id), "Remove…"),
+                ],
+            });
+        }
     }
 }
 
@@ -628,6 +680,7 @@ mod tests {
             attention,
             start_at_login,
             activity: &BTreeMap::new(),
+            session_actions: false,
         })
     }
 
@@ -939,6 +992,12 @@ mod tests {
         let all = [
             ItemId::ToggleSession(id),
             ItemId::Renew(id),
+            ItemId::Edit(id),
+            ItemId::ChangeProfile(id),
+            ItemId::ChangeRegion(id),
+            ItemId::CreateChained(id),
+            ItemId::TestSession(id),
+            ItemId::RemoveSession(id),
             ItemId::Sessions,
             ItemId::AddIamUser,
             ItemId::AddChainedRole,
@@ -989,6 +1048,7 @@ mod tests {
             attention: &BTreeSet::new(),
             start_at_login: false,
             activity,
+            session_actions: false,
         })
     }
 
@@ -1171,6 +1231,48 @@ mod tests {
             })
         );
         assert!(menu.find(&ItemId::AddFederatedRole).is_some());
+    }
+
+    #[test]
+    fn without_a_sessions_window_each_session_has_its_actions_in_the_menu() {
+        let mut state = State::new();
+        let a = session("a", "default");
+        let a_id = a.id;
+        state.add_session(a).unwrap();
+        let attention: BTreeSet<Uuid> = [a_id].into();
+        let menu = build(&MenuInputs {
+            state: &state,
+            now: t0(),
+            attention: &attention,
+            start_at_login: false,
+            activity: &BTreeMap::new(),
+            session_actions: true,
+        });
+        let children = menu.entries[0].children();
+        let labels: Vec<&str> = children.iter().map(Entry::label).collect();
+        assert_eq!(
+            labels,
+            ["a · iam-user · eu-west-1", "⚠ Renew 'a' now…", "a…"]
+        );
+        let actions: Vec<(&str, Option<ItemId>)> = children[2]
+            .children()
+            .iter()
+            .map(|e| (e.label(), e.id()))
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                ("Edit…", Some(ItemId::Edit(a_id))),
+                ("Change profile…", Some(ItemId::ChangeProfile(a_id))),
+                ("Change region…", Some(ItemId::ChangeRegion(a_id))),
+                ("Create chained session…", Some(ItemId::CreateChained(a_id))),
+                ("Test credentials", Some(ItemId::TestSession(a_id))),
+                ("Remove…", Some(ItemId::RemoveSession(a_id))),
+            ]
+        );
+        for (_, id) in actions {
+            assert_eq!(id.and_then(|i| i.session()), Some(a_id));
+        }
     }
 
     #[test]

@@ -430,6 +430,7 @@ mod tests {
                 attention: &BTreeSet::new(),
                 start_at_login: false,
                 activity: &Default::default(),
+                session_actions: false,
             })
         };
         let find = |r: &Rendered| -> (String, String) {
@@ -489,6 +490,7 @@ mod tests {
                 attention: &BTreeSet::new(),
                 start_at_login: false,
                 activity: &Default::default(),
+                session_actions: false,
             })
         };
         let mut state = State::new();
@@ -539,6 +541,7 @@ mod tests {
                 attention: &BTreeSet::new(),
                 start_at_login: false,
                 activity,
+                session_actions: false,
             })
         };
         let idle = BTreeMap::new();
