@@ -354,8 +354,10 @@ impl App {
     }
 
     fn init(&mut self) {
+        let t = std::time::Instant::now();
         let state = self.load_state();
         let model = self.model(state.as_ref());
+        tracing::debug!(took = ?t.elapsed(), entries = model.count_items(), "menu model built");
         self.icon = model.icon;
         let rendered = match Rendered::new(model) {
             Ok(r) => r,
@@ -364,6 +366,7 @@ impl App {
                 return;
             }
         };
+        tracing::debug!(took = ?t.elapsed(), "menu items made");
         let tray = TrayIconBuilder::new()
             .with_id("credtray")
             .with_menu(Box::new(rendered.root.clone()))
@@ -376,7 +379,7 @@ impl App {
             Err(e) => tracing::error!("cannot show the tray icon: {e}"),
         }
         self.rendered = Some(rendered);
-        tracing::info!("tray ready");
+        tracing::info!(took = ?t.elapsed(), "tray ready");
         self.resume();
     }
 

@@ -36,6 +36,35 @@ use tokio::sync::oneshot;
 use crate::engine::events::Event;
 use app::{App, Ui, UserEvent};
 
+/// Whether [`prepare_environment`] turned GDK's GL off (and so takes it back once GTK is up).
+#[cfg(target_os = "linux")]
+static GDK_GL_SET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Settings the toolkit reads when it starts, made before any thread runs (`main` calls
+/// this before building the tokio runtime when the tray is to run).
+///
+/// On Linux, GDK's OpenGL support is turned off (`GDK_GL=disable`) unless the user set
+/// `GDK_GL`: nothing in the tray draws with GL, and GTK 3 would otherwise open the GL
+/// driver at start only to choose its visuals — with Mesa's software renderer that maps
+/// LLVM, some 50 MB of the tray's resident memory and a good part of its start-up time.
+/// It is taken out of the environment again once GTK has read it (see [`run`]), so that
+/// the processes the tray starts (a browser, WebKit's) do not inherit it.
+pub fn prepare_environment() {
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("GDK_GL").is_none() {
+        std::env::set_var("GDK_GL", "disable");
+        GDK_GL_SET.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Takes back what [`prepare_environment`] set, once GTK has read it.
+fn restore_environment() {
+    #[cfg(target_os = "linux")]
+    if GDK_GL_SET.swap(false, std::sync::atomic::Ordering::SeqCst) {
+        std::env::remove_var("GDK_GL");
+    }
+}
+
 /// Why the tray cannot show, when it cannot (then the headless agent runs instead).
 fn no_display() -> Option<String> {
     #[cfg(target_os = "linux")]
@@ -71,7 +100,11 @@ pub fn run(runtime: tokio::runtime::Runtime) -> Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     };
-    if let Some(why) = no_display() {
+    let cannot_show = no_display();
+    tracing::debug!("toolkit initialised");
+    // GTK has read its settings (or never will): the environment is the user's again.
+    restore_environment();
+    if let Some(why) = cannot_show {
         eprintln!("credtray: {why}; running the headless agent instead (Ctrl-C stops it)");
         runtime.block_on(crate::agent::supervise(
             engine,
@@ -129,6 +162,7 @@ pub fn run(runtime: tokio::runtime::Runtime) -> Result<ExitCode> {
     });
 
     let mut app = App::new(engine, runtime.handle().clone(), ui, agent_stop);
+    tracing::debug!("event loop made");
     #[cfg(any(target_os = "linux", target_os = "macos", target_os = "windows"))]
     {
         use tao::platform::run_return::EventLoopExtRunReturn;
