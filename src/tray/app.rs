@@ -367,6 +367,12 @@ impl App {
             }
         };
         tracing::debug!(took = ?t.elapsed(), "menu items made");
+        #[cfg(target_os = "linux")]
+        {
+            use muda::ContextMenu;
+            let _ = rendered.root.gtk_context_menu();
+            tracing::debug!(took = ?t.elapsed(), "GTK menu made");
+        }
         let tray = TrayIconBuilder::new()
             .with_id("credtray")
             .with_menu(Box::new(rendered.root.clone()))
@@ -485,6 +491,7 @@ impl App {
             let w = SessionsWindow::new(Box::new(move |action| {
                 ui.send(UserEvent::Window(action));
             }));
+            #[cfg(target_os = "linux")]
             w.connect_filtered(Box::new(|shown| {
                 tracing::debug!(shown, "Sessions window filtered");
             }));
