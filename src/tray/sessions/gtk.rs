@@ -21,8 +21,8 @@ use std::cell::{Cell, RefCell};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
 
+use gtk::cairo;
 use gtk::gdk;
-use gtk::gdk_pixbuf::Pixbuf;
 use gtk::glib;
 use gtk::pango;
 use gtk::prelude::*;
@@ -522,7 +522,7 @@ fn add_columns(tree: &gtk::TreeView) -> (gtk::TreeViewColumn, gtk::TreeViewColum
     tree.append_column(&state_column);
 
     // The switch.
-    let (off, on) = switch_images().unzip();
+    let (off, on) = switch_images(tree.scale_factor()).unzip();
     let switch = gtk::CellRendererPixbuf::new();
     switch.set_padding(6, 0);
     let switch_column = gtk::TreeViewColumn::new();
@@ -542,7 +542,7 @@ fn add_columns(tree: &gtk::TreeView) -> (gtk::TreeViewColumn, gtk::TreeViewColum
                 (false, true) => on.as_ref(),
                 (false, false) => off.as_ref(),
             };
-            cell.set_property("pixbuf", image);
+            cell.set_property("surface", image);
         })),
     );
     tree.append_column(&switch_column);
@@ -569,25 +569,29 @@ fn add_columns(tree: &gtk::TreeView) -> (gtk::TreeViewColumn, gtk::TreeViewColum
     (switch_column, more_column)
 }
 
-/// Images of a GtkSwitch, off and on, as the theme draws it (drawn once, off screen).
-fn switch_images() -> Option<(Pixbuf, Pixbuf)> {
+/// Images of a GtkSwitch, off and on, as the theme draws it (drawn once, off screen, at
+/// the display's scale).
+fn switch_images(scale: i32) -> Option<(cairo::Surface, cairo::Surface)> {
     let window = gtk::OffscreenWindow::new();
     let switch = gtk::Switch::new();
     window.add(&switch);
     window.show_all();
     let (width, height) = (switch.allocated_width(), switch.allocated_height());
+    let scale = scale.max(1);
     let mut images = Vec::with_capacity(2);
     for on in [false, true] {
         switch.set_active(on);
         // Laid out again at once (drawing asks for a current allocation).
         switch.size_allocate(&gtk::Allocation::new(0, 0, width, height));
         let surface =
-            gtk::cairo::ImageSurface::create(gtk::cairo::Format::ARgb32, width, height).ok()?;
+            cairo::ImageSurface::create(cairo::Format::ARgb32, width * scale, height * scale)
+                .ok()?;
+        surface.set_device_scale(f64::from(scale), f64::from(scale));
         {
-            let cr = gtk::cairo::Context::new(&surface).ok()?;
+            let cr = cairo::Context::new(&surface).ok()?;
             switch.draw(&cr);
         }
-        images.push(gdk::pixbuf_get_from_surface(&surface, 0, 0, width, height)?);
+        images.push(cairo::Surface::clone(&surface));
     }
     // SAFETY: the window is ours alone and not used after this.
     unsafe { window.destroy() };
