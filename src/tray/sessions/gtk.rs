@@ -576,19 +576,26 @@ fn switch_images(scale: i32) -> Option<(cairo::Surface, cairo::Surface)> {
     let switch = gtk::Switch::new();
     window.add(&switch);
     window.show_all();
-    let (width, height) = (switch.allocated_width(), switch.allocated_height());
+    let allocation = switch.allocation();
     let scale = scale.max(1);
     let mut images = Vec::with_capacity(2);
     for on in [false, true] {
         switch.set_active(on);
         // Laid out again at once (drawing asks for a current allocation).
-        switch.size_allocate(&gtk::Allocation::new(0, 0, width, height));
+        switch.size_allocate(&allocation);
+        // The slider's shadow may draw outside the allocation: the image spans the clip.
+        let clip = switch.clip();
+        let (width, height) = (clip.width(), clip.height());
         let surface =
             cairo::ImageSurface::create(cairo::Format::ARgb32, width * scale, height * scale)
                 .ok()?;
         surface.set_device_scale(f64::from(scale), f64::from(scale));
         {
             let cr = cairo::Context::new(&surface).ok()?;
+            cr.translate(
+                f64::from(allocation.x() - clip.x()),
+                f64::from(allocation.y() - clip.y()),
+            );
             switch.draw(&cr);
         }
         images.push(cairo::Surface::clone(&surface));
