@@ -1230,7 +1230,7 @@ mod tests {
         let mut state = State::new();
         state.add_profile("prod").unwrap();
         let mut ids = Vec::new();
-        for (alias, profile) in [("b", "prod"), ("a", "prod"), ("me", "default")] {
+        for (alias, profile) in [("bravo", "prod"), ("alpha", "prod"), ("me", "default")] {
             let s = Session {
                 id: Uuid::new_v4(),
                 alias: alias.into(),
@@ -1265,7 +1265,7 @@ mod tests {
         );
         assert_eq!(rows[0].1.detail, "1 session");
         assert_eq!(rows[2].1.detail, "2 sessions");
-        let rows = wanted_rows(&model, &Filter::new("a"));
+        let rows = wanted_rows(&model, &Filter::new("alp"));
         let shown: Vec<&Key> = rows
             .iter()
             .filter(|(_, c)| c.visible)
