@@ -741,8 +741,8 @@ impl Inner {
                 | gdk::ModifierType::MOD1_MASK
                 | gdk::ModifierType::SUPER_MASK
                 | gdk::ModifierType::SHIFT_MASK);
-        let in_entry = self.entry.has_focus();
-        let in_list = self.tree.has_focus();
+        let in_entry = self.entry.is_focus();
+        let in_list = self.tree.is_focus();
 
         if keyval == key::Escape {
             if !self.entry.text().is_empty() {
