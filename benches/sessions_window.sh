@@ -7,6 +7,13 @@
 #   benches/sessions_window.sh [SESSIONS] [PROFILES]       (default 1000 40)
 # Builds and runs examples/sessions_window.rs --bench in release (PROFILE=dev for the debug
 # build). Uses $DISPLAY when set (inside scripts/with-desktop.sh), else a private Xvfb.
+#
+# Measured (release, Xvfb, 2 cores shared with other builds, three runs): ~110-120 ms to
+# the first frame (of which ~60-75 ms is GTK's first window, theme and icons); a keystroke
+# filters in ~3 ms (median; worst ~12 ms) and shows at the next frame; an update costs
+# ~5 ms when nothing or one session changed, ~7-9 ms when a session comes or goes; the
+# window adds ~15 MiB. The same bench on a GtkListBox of widget rows (the first version):
+# 1.1-1.5 s to open, 59 MiB, 0.6-0.8 s to show one added session.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 sessions=${1:-1000}

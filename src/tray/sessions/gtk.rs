@@ -21,8 +21,8 @@ use std::cell::{Cell, RefCell};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
 
+use gtk::cairo;
 use gtk::gdk;
-use gtk::gdk_pixbuf::Pixbuf;
 use gtk::glib;
 use gtk::pango;
 use gtk::prelude::*;
@@ -522,7 +522,7 @@ fn add_columns(tree: &gtk::TreeView) -> (gtk::TreeViewColumn, gtk::TreeViewColum
     tree.append_column(&state_column);
 
     // The switch.
-    let (off, on) = switch_images().unzip();
+    let (off, on) = switch_images(tree.scale_factor()).unzip();
     let switch = gtk::CellRendererPixbuf::new();
     switch.set_padding(6, 0);
     let switch_column = gtk::TreeViewColumn::new();
@@ -542,7 +542,7 @@ fn add_columns(tree: &gtk::TreeView) -> (gtk::TreeViewColumn, gtk::TreeViewColum
                 (false, true) => on.as_ref(),
                 (false, false) => off.as_ref(),
             };
-            cell.set_property("pixbuf", image);
+            cell.set_property("surface", image);
         })),
     );
     tree.append_column(&switch_column);
@@ -569,25 +569,36 @@ fn add_columns(tree: &gtk::TreeView) -> (gtk::TreeViewColumn, gtk::TreeViewColum
     (switch_column, more_column)
 }
 
-/// Images of a GtkSwitch, off and on, as the theme draws it (drawn once, off screen).
-fn switch_images() -> Option<(Pixbuf, Pixbuf)> {
+/// Images of a GtkSwitch, off and on, as the theme draws it (drawn once, off screen, at
+/// the display's scale).
+fn switch_images(scale: i32) -> Option<(cairo::Surface, cairo::Surface)> {
     let window = gtk::OffscreenWindow::new();
     let switch = gtk::Switch::new();
     window.add(&switch);
     window.show_all();
-    let (width, height) = (switch.allocated_width(), switch.allocated_height());
+    let allocation = switch.allocation();
+    let scale = scale.max(1);
     let mut images = Vec::with_capacity(2);
     for on in [false, true] {
         switch.set_active(on);
         // Laid out again at once (drawing asks for a current allocation).
-        switch.size_allocate(&gtk::Allocation::new(0, 0, width, height));
+        switch.size_allocate(&allocation);
+        // The slider's shadow may draw outside the allocation: the image spans the clip.
+        let clip = switch.clip();
+        let (width, height) = (clip.width(), clip.height());
         let surface =
-            gtk::cairo::ImageSurface::create(gtk::cairo::Format::ARgb32, width, height).ok()?;
+            cairo::ImageSurface::create(cairo::Format::ARgb32, width * scale, height * scale)
+                .ok()?;
+        surface.set_device_scale(f64::from(scale), f64::from(scale));
         {
-            let cr = gtk::cairo::Context::new(&surface).ok()?;
+            let cr = cairo::Context::new(&surface).ok()?;
+            cr.translate(
+                f64::from(allocation.x() - clip.x()),
+                f64::from(allocation.y() - clip.y()),
+            );
             switch.draw(&cr);
         }
-        images.push(gdk::pixbuf_get_from_surface(&surface, 0, 0, width, height)?);
+        images.push(cairo::Surface::clone(&surface));
     }
     // SAFETY: the window is ours alone and not used after this.
     unsafe { window.destroy() };
@@ -730,8 +741,8 @@ impl Inner {
                 | gdk::ModifierType::MOD1_MASK
                 | gdk::ModifierType::SUPER_MASK
                 | gdk::ModifierType::SHIFT_MASK);
-        let in_entry = self.entry.has_focus();
-        let in_list = self.tree.has_focus();
+        let in_entry = self.entry.is_focus();
+        let in_list = self.tree.is_focus();
 
         if keyval == key::Escape {
             if !self.entry.text().is_empty() {
@@ -1219,7 +1230,7 @@ mod tests {
         let mut state = State::new();
         state.add_profile("prod").unwrap();
         let mut ids = Vec::new();
-        for (alias, profile) in [("b", "prod"), ("a", "prod"), ("me", "default")] {
+        for (alias, profile) in [("bravo", "prod"), ("alpha", "prod"), ("me", "default")] {
             let s = Session {
                 id: Uuid::new_v4(),
                 alias: alias.into(),
@@ -1254,7 +1265,7 @@ mod tests {
         );
         assert_eq!(rows[0].1.detail, "1 session");
         assert_eq!(rows[2].1.detail, "2 sessions");
-        let rows = wanted_rows(&model, &Filter::new("a"));
+        let rows = wanted_rows(&model, &Filter::new("alp"));
         let shown: Vec<&Key> = rows
             .iter()
             .filter(|(_, c)| c.visible)
