@@ -24,7 +24,8 @@
 #    and every one of the user's files, byte for byte, and keychain items remains.
 #    The machine is put back whatever happens: the package is purged and every process
 #    started here stopped. A credtray package that was installed before is never touched:
-#    this part is skipped instead. Runs of this part on one machine take turns (a lock).
+#    this part is skipped instead (unless a killed run of this test left it: a marker in
+#    /var/tmp says so, and it is purged). Runs of this part on one machine take turns (a lock).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -72,18 +73,30 @@ chmod 0755 "$work"
 pids=()
 installed_here=0
 as_root=()
+marker=/var/tmp/credtray-deb-test.installed
+# Whether the package is there in any state but "not installed" (half-configured too).
+is_installed() {
+  [[ $(dpkg-query -W -f='${db:Status-Abbrev}' "$PKG_NAME" 2>/dev/null || true) == [a-z][^n]* ]]
+}
 cleanup() {
   local status=$?
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  if ((installed_here)) && dpkg-query -W -f='${db:Status-Abbrev}' "$PKG_NAME" 2>/dev/null | grep -q '^[a-z][^n]'; then
-    echo "deb/test.sh: putting the machine back: dpkg --purge $PKG_NAME" >&2
-    dpkg_locked --purge "$PKG_NAME" >/dev/null 2>&1 || echo "deb/test.sh: could not purge $PKG_NAME" >&2
+  if ((installed_here)); then
+    if is_installed; then
+      echo "deb/test.sh: putting the machine back: dpkg --purge $PKG_NAME" >&2
+      dpkg_locked --purge "$PKG_NAME" 2>/dev/null || echo "deb/test.sh: could not purge $PKG_NAME" >&2
+    fi
+    is_installed || "${as_root[@]}" rm -f "$marker"
   fi
   rm -rf "$work"
   exit "$status"
 }
 trap cleanup EXIT
+# Stopped by a signal: the same clean-up (bash runs the EXIT trap on exit, not on a signal).
+trap 'exit 143' TERM
+trap 'exit 130' INT
+trap 'exit 129' HUP
 
 # dpkg refuses at once when another dpkg or apt holds its lock: wait for it, 10 min at most.
 # Its output goes to stderr.
@@ -205,15 +218,6 @@ if [[ $(id -u) -ne 0 ]]; then
     exit
   fi
 fi
-status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$PKG_NAME" 2>/dev/null || true)
-if [[ $status == [a-z][^n]* ]]; then
-  echo "deb/test.sh: SKIPPED installing the package: $PKG_NAME is already installed here" \
-    "($(dpkg-query -W -f='${Version}' "$PKG_NAME")); it is not replaced nor removed" >&2
-  summary
-  ((failed == 0))
-  exit
-fi
-
 # One run at a time on this machine: the package is system-wide.
 exec {lock}>"/tmp/credtray-deb-test.lock"
 if ! flock -w 900 "$lock"; then
@@ -221,14 +225,22 @@ if ! flock -w 900 "$lock"; then
   summary
   exit 1
 fi
-status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$PKG_NAME" 2>/dev/null || true)
-if [[ $status == [a-z][^n]* ]]; then
-  echo "deb/test.sh: SKIPPED installing the package: $PKG_NAME is installed here now" >&2
-  summary
-  ((failed == 0))
-  exit
+if is_installed; then
+  if [[ -f $marker ]]; then
+    # A run of this test was killed before it could purge what it installed.
+    echo "deb/test.sh: purging the $PKG_NAME package an interrupted run of this test left" >&2
+    dpkg_locked --purge "$PKG_NAME"
+  else
+    echo "deb/test.sh: SKIPPED installing the package: $PKG_NAME is already installed here" \
+      "($(dpkg-query -W -f='${Version}' "$PKG_NAME")); it is not replaced nor removed" >&2
+    summary
+    ((failed == 0))
+    exit
+  fi
 fi
 
+# The marker says the package installed from here on is this test's.
+"${as_root[@]}" touch "$marker"
 installed_here=1
 started=$SECONDS
 if dpkg_locked -i "$deb" >"$work/dpkg.log" 2>&1; then
@@ -369,11 +381,11 @@ check "after dpkg -r the user's files and keychain items are all there, unchange
 check "dpkg -P credtray" dpkg_locked -P "$PKG_NAME"
 after=$(snapshot)
 check "after dpkg -P the user's files and keychain items are all there, unchanged" test "$before" = "$after"
-check "the package is gone" test -z "$(dpkg-query -W -f='${db:Status-Abbrev}' "$PKG_NAME" 2>/dev/null | grep '^[a-z][^n]' || true)"
+not_installed() { ! is_installed; }
+check "the package is gone" not_installed
 if [[ $before != "$after" ]]; then
   diff <(printf '%s\n' "$before") <(printf '%s\n' "$after") >&2 || true
 fi
-installed_here=0
 
 summary
 ((failed == 0))
