@@ -19,6 +19,7 @@ pub mod menu;
 pub mod notices;
 pub mod notifier;
 pub mod render;
+pub mod sessions;
 
 use std::process::ExitCode;
 
