@@ -29,20 +29,22 @@ fn launcher() -> Result<AutoLaunch, AutostartError> {
     let exe = exe
         .to_str()
         .ok_or_else(|| AutostartError::NoExe(format!("{} is not UTF-8", exe.display())))?;
-    // The Linux entry's Exec= line is split on spaces: quote a path that has any.
-    let path = if cfg!(target_os = "linux") && exe.contains(' ') {
+    // The Linux entry's Exec= line is split on spaces: quote a path that has any. The
+    // Windows Run key's value is a command line: always quoted.
+    let path = if (cfg!(target_os = "linux") && exe.contains(' ')) || cfg!(windows) {
         format!("\"{exe}\"")
     } else {
         exe.to_string()
     };
-    AutoLaunchBuilder::new()
-        .set_app_name(APP_NAME)
-        .set_app_path(&path)
-        .build()
-        .map_err(|source| AutostartError::Launcher {
-            what: "prepare",
-            source,
-        })
+    let mut builder = AutoLaunchBuilder::new();
+    builder.set_app_name(APP_NAME).set_app_path(&path);
+    // The user's own Run key (HKCU), never the machine's, even for an administrator.
+    #[cfg(windows)]
+    builder.set_windows_enable_mode(auto_launch::WindowsEnableMode::CurrentUser);
+    builder.build().map_err(|source| AutostartError::Launcher {
+        what: "prepare",
+        source,
+    })
 }
 
 /// Whether credtray starts at login.
