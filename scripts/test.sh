@@ -3,8 +3,9 @@
 #   scripts/test.sh [extra cargo test args...]
 # 1. the system packages (scripts/install-deps.sh), 2. the Python venv with moto and the AWS CLI
 # (scripts/test-venv.sh), 3. cargo fmt --check and clippy with warnings denied (fail fast),
-# 4. cargo build --examples (the dialogs tests run one), 5. cargo test --all-targets inside a
-# private session bus with a real gnome-keyring (scripts/with-keyring.sh). Works unattended
+# 4. cargo build --examples (the dialogs tests run one), 5. the Windows build under wine
+# (tests/wine/run.sh), 6. cargo test --all-targets inside a private session bus with a real
+# gnome-keyring (scripts/with-keyring.sh). Works unattended
 # (CI=true, no standard input).
 set -euo pipefail
 
@@ -30,6 +31,14 @@ cargo clippy --all-targets -- -D warnings
 # builds examples with the test harness only, without their `main`.
 step "cargo build --examples"
 cargo build --examples
+
+# The Windows build, under wine: the release cross-build, the installer and the wine suite
+# (tests/wine/run.sh, which skips with a message where the Windows tools cannot be had).
+# Not with a cargo test filter given, nor with CREDTRAY_SKIP_WINDOWS=1.
+if [[ $# -eq 0 && -z ${CREDTRAY_SKIP_WINDOWS:-} ]]; then
+  step "Windows: cross-build, installer, wine suite"
+  tests/wine/run.sh
+fi
 
 step "cargo test --all-targets $*"
 exec scripts/with-keyring.sh scripts/with-desktop.sh cargo test --all-targets "$@" </dev/null
