@@ -199,6 +199,7 @@ fn window_text(hwnd: HWND) -> String {
 }
 
 /// The dialogs' fonts: the system's message font, bold, and a large one for codes.
+#[derive(Clone, Copy)]
 struct Fonts {
     normal: gdi::HFONT,
     bold: gdi::HFONT,
@@ -207,12 +208,10 @@ struct Fonts {
     line: i32,
 }
 
-fn with_fonts<T>(f: impl FnOnce(&Fonts) -> T) -> T {
-    FONTS.with(|fonts| {
-        let mut fonts = fonts.borrow_mut();
-        let fonts = fonts.get_or_insert_with(make_fonts);
-        f(fonts)
-    })
+/// The fonts, made once per thread. A copy: no borrow is held while a dialog is built
+/// (building one may answer another, whose callback may open a third).
+fn fonts() -> Fonts {
+    FONTS.with(|fonts| *fonts.borrow_mut().get_or_insert_with(make_fonts))
 }
 
 fn make_fonts() -> Fonts {
@@ -496,7 +495,7 @@ fn child(
 fn show(d: Dialog) -> HWND {
     register_class();
     install_hook();
-    with_fonts(|fonts| build(d, fonts))
+    build(d, &fonts())
 }
 
 fn build(d: Dialog, fonts: &Fonts) -> HWND {
