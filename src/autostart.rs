@@ -146,11 +146,20 @@ mod imp {
 
     fn launcher() -> Result<AutoLaunch, AutostartError> {
         let exe = exe()?;
+        // The Windows Run key's value is a command line: always quoted.
+        let path = if cfg!(windows) {
+            format!("\"{exe}\"")
+        } else {
+            exe
+        };
         let mut builder = AutoLaunchBuilder::new();
-        builder.set_app_name(APP_NAME).set_app_path(&exe);
+        builder.set_app_name(APP_NAME).set_app_path(&path);
         // Login Items (macOS 13+) attribute the launch agent to credtray.app.
         #[cfg(target_os = "macos")]
         builder.set_bundle_identifiers(&[super::BUNDLE_ID]);
+        // The user's own Run key (HKCU), never the machine's, even for an administrator.
+        #[cfg(windows)]
+        builder.set_windows_enable_mode(auto_launch::WindowsEnableMode::CurrentUser);
         builder.build().map_err(|source| AutostartError::Launcher {
             what: "prepare",
             source,
