@@ -24,7 +24,10 @@ target_dir=${CARGO_TARGET_DIR:-$repo/target}
 
 step "cargo build --release --target $target (credtray $version)"
 start=$(date +%s)
-cargo build --release --locked --target "$target" --bin credtray >&2
+# CREDTRAY_WINDOWS_EXTRA_TARGETS: more cargo targets to build in the same run (the wine
+# tests add their dialogs example).
+read -r -a extra <<<"${CREDTRAY_WINDOWS_EXTRA_TARGETS:-}"
+cargo build --release --locked --target "$target" --bin credtray "${extra[@]}" >&2
 exe=$target_dir/$target/release/credtray.exe
 step "built $exe ($(($(date +%s) - start)) s, $(du -h "$exe" | cut -f1))"
 

@@ -11,7 +11,8 @@
 ; (its hidden "credtray-quit" window gets WM_CLOSE: the tray quits as from its menu,
 ; stopping its sessions; a `credtray agent` left after 10 s is ended).
 ; The uninstaller leaves the user's data: credtray's state (%APPDATA%\credtray), the AWS
-; files and the secrets in Credential Manager.
+; files and the secrets in Credential Manager (it removes only the empty lock files
+; credtray made beside the AWS files).
 
 Unicode true
 ; A 64-bit installer, like the program (a 32-bit one needs a 32-bit Windows layer: wine
@@ -157,6 +158,9 @@ Section "Uninstall"
   ; "Start at login", whether the installer or the tray's menu set it.
   DeleteRegValue HKCU "${RUN_KEY}" "${APP}"
   DeleteRegValue HKCU "${STARTUP_APPROVED_KEY}" "${APP}"
+  ; The empty lock files credtray keeps beside the AWS files (default location only).
+  Delete "$PROFILE\.aws\credentials.credtray.lock"
+  Delete "$PROFILE\.aws\config.credtray.lock"
   Delete "$INSTDIR\credtray.exe"
   Delete "$INSTDIR\WebView2Loader.dll"
   Delete "$INSTDIR\uninstall.exe"

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The Windows build under wine (tests/wine/suite.py says what is tested):
 #   tests/wine/run.sh [INSTALLER]
-# Builds what it needs when not given: the installer (installers/windows/build.sh), the
-# dialogs example (release, reusing the binary's build), and the two test helpers
-# (mingw-w64): bcryptprimitives.dll, the ProcessPrng stand-in wine 8.0 lacks,
-# credcheck.exe, which compares Credential Manager items without printing them, and
-# trayrect.exe, which tells whether wine can report a click on a notification-area icon. The moto
-# venv is CREDTRAY_TEST_VENV, else scripts/test-venv.sh makes it.
+# Builds what it needs: the installer (installers/windows/build.sh) with the dialogs
+# example (release, in the same cargo run), and the test helpers (mingw-w64):
+# bcryptprimitives.dll, the ProcessPrng stand-in wine 8.0 lacks; credcheck.exe, which
+# compares Credential Manager items without printing them; trayrect.exe, which tells
+# whether wine can report a click on a notification-area icon. The moto venv is
+# CREDTRAY_TEST_VENV, else scripts/test-venv.sh makes it.
 # When the Windows tools cannot be had (installers/windows/deps.sh exits 3) it says so and
 # exits 0: the step is skipped, not failed. WINE_SUITE_ONLY=step,step runs some steps.
 set -euo pipefail
@@ -28,15 +28,18 @@ elif [[ $rc -ne 0 ]]; then
   exit "$rc"
 fi
 
+# The dialogs example is built in the same cargo run as the binary: an example brings the
+# dev-dependencies, whose features (serde's alloc…) change the build of credtray's
+# dependencies, so built apart the two would compile most of the tree twice.
+dialogs=$target_dir/$target/release/examples/dialogs_windows.exe
 installer=${1:-}
 if [[ -z $installer ]]; then
-  step "the installer"
-  installer=$(installers/windows/build.sh)
+  step "the installer (with the dialogs example)"
+  installer=$(CREDTRAY_WINDOWS_EXTRA_TARGETS="--example dialogs_windows" installers/windows/build.sh)
+else
+  step "the dialogs example (release, $target)"
+  cargo build --release --locked --target "$target" --example dialogs_windows >&2
 fi
-
-step "the dialogs example (release, $target)"
-cargo build --release --locked --target "$target" --example dialogs_windows >&2
-dialogs=$target_dir/$target/release/examples/dialogs_windows.exe
 
 step "test helpers (mingw-w64)"
 helpers=$target_dir/wine/helpers

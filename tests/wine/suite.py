@@ -412,10 +412,15 @@ class Dialog:
             lambda: w.xdotool("search", "--onlyvisible", "--name", f"^{title}$",
                               check=False).split("\n")[0],
             timeout=45)
+        # Typing goes where X's focus is: wait until it is on the dialog.
+        def focused():
+            if w.xdotool("getwindowfocus", check=False) == self.window:
+                return True
+            w.xdotool("windowfocus", self.window, check=False)
+            return False
+
+        wait_for(f"the focus on '{title}'", focused, timeout=15, every=0.3)
         time.sleep(0.5)
-        w.xdotool("windowactivate", "--sync", self.window, check=False)
-        w.xdotool("windowfocus", "--sync", self.window, check=False)
-        time.sleep(0.3)
 
     def type(self, text):
         self.w.xdotool("type", "--delay", "60", text)
@@ -615,6 +620,8 @@ def step_uninstaller_stops_the_tray_and_removes_what_it_installed(w):
     key = r"HKCU\Software\Microsoft\Windows\CurrentVersion\Uninstall\credtray"
     assert w.reg_query(key, "DisplayName") is None
     assert w.reg_query(r"HKCU\Software\Microsoft\Windows\CurrentVersion\Run", "credtray") is None
+    # credtray's empty lock files beside the AWS files go with it.
+    assert not w.credentials.with_name("credentials.credtray.lock").exists()
     # The user's data stays: the state, the AWS files, the secrets in Credential Manager.
     assert w.state_file.is_file(), "the uninstaller removed the state"
     assert w.credentials.is_file()
