@@ -82,6 +82,7 @@ fn bench(c: &mut Criterion) {
                 attention: &attention,
                 start_at_login: true,
                 activity: &Default::default(),
+                session_actions: false,
             }))
         })
     });

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Figures of the release tray with 1,000 sessions (run by benches/tray.sh, which makes the
 desktop, the bus and the state): time from launch to the menu exported on D-Bus, idle RSS,
-context switches over an idle period, menu rebuild times (from the tray's debug log), and
-how long the exported menu takes to follow a change made by the CLI."""
+context switches over an idle period, menu rebuild times (from the tray's debug log), how
+long the exported menu takes to follow a change made by the CLI, and the Sessions window:
+how long "Sessions…" takes to show it, and the memory with it open."""
 import os
 import re
 import subprocess
@@ -140,6 +141,28 @@ follow(
     ),
     "a session renamed (in place)",
 )
+
+
+def window_shown(title):
+    out = subprocess.run(
+        ["xdotool", "search", "--onlyvisible", "--name", title], capture_output=True, text=True
+    )
+    return out.returncode == 0 and out.stdout.strip() != ""
+
+
+# The Sessions window, made the first time it is asked for: how long until it is on
+# screen, and what it adds to the memory.
+menu, _, root = dbusmenu.layout(bus, p.pid)
+item = next(c for c in root["children"] if c["label"] == "Sessions…")
+t0 = time.monotonic()
+menu.Event(dbus.Int32(item["id"]), "clicked", dbus.Int32(0, variant_level=1), dbus.UInt32(0))
+while not window_shown("credtray — Sessions"):
+    if time.monotonic() - t0 > 30:
+        sys.exit("the Sessions window did not show")
+    time.sleep(0.005)
+print(f"Sessions… → the window on screen: {1000 * (time.monotonic() - t0):.0f} ms")
+time.sleep(3)
+print(f"RSS with the Sessions window open: {rss(p.pid)}")
 stop(p)
 with open(f"{TMP}/tray-2.log") as f:
     for line in f:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The release tray with 1,000 sessions (20 profiles of 40, one of 200 that pages into
-# "More…" submenus): launch → menu exported on D-Bus, idle RSS, context switches over an
-# idle period, menu update times and how fast the exported menu follows the CLI.
+# The release tray with 1,000 sessions across 40 named profiles (39 of 20, one of 220 that
+# pages into "More…" submenus): launch → menu exported on D-Bus (every session in it),
+# idle RSS, context switches over an idle period, menu update times and how fast the
+# exported menu follows the CLI. The accessibility bridge is off (NO_AT_BRIDGE=1).
 #   scripts/with-keyring.sh scripts/with-desktop.sh benches/tray.sh [IDLE_SECONDS]  (default 60)
 # Needs the release binary (cargo build --release). No network: no session is started.
 set -euo pipefail
@@ -27,12 +28,12 @@ import copy, json, os, sys, uuid
 path = sys.argv[1]
 state = json.load(open(path))
 template = state["sessions"][1]
-profiles = [f"p{n:02d}" for n in range(20)] + ["big"]
+profiles = [f"p{n:02d}" for n in range(39)] + ["big"]
 for n in range(2, 1000):
     s = copy.deepcopy(template)
     s["id"] = str(uuid.uuid4())
     s["alias"] = f"s{n:04d}"
-    s["profile"] = "big" if n >= 800 else profiles[n % 20]
+    s["profile"] = "big" if n >= 780 else profiles[n % 39]
     state["sessions"].append(s)
 state["profiles"] = ["default"] + profiles
 tmp = path + ".tmp"

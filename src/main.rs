@@ -24,6 +24,10 @@ fn main() -> std::process::ExitCode {
         .with_target(false)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+    if cli.command.is_none() {
+        // Before any thread runs: the toolkit's settings, read from the environment.
+        credtray::tray::prepare_environment();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -428,7 +428,9 @@ fn saml_role_form_checks_with_the_model_and_answers_every_field() {
     dialog.type_text("https://idp.example.com/app/aws/sso/saml");
     dialog.enter_is_ignored();
     assert!(
-        dialog.stderr().contains("refused: invalid role ARN"),
+        dialog
+            .stderr()
+            .contains("refused: session 'okta-admin': invalid role ARN"),
         "{}",
         dialog.stderr()
     );
@@ -439,7 +441,9 @@ fn saml_role_form_checks_with_the_model_and_answers_every_field() {
     dialog.type_text("http://idp.example.com/app/aws/sso/saml");
     dialog.enter_is_ignored();
     assert!(
-        dialog.stderr().contains("refused: invalid SAML URL"),
+        dialog
+            .stderr()
+            .contains("refused: session 'okta-admin': invalid SAML URL"),
         "{}",
         dialog.stderr()
     );
@@ -557,4 +561,145 @@ fn sign_in_wait_closed_by_the_program_does_not_cancel() {
     assert!(sent.success());
     // One line, "closed": the cancel callback did not run on close.
     assert_eq!(dialog.exit().answer(), json!("closed"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Edit forms: the demo sessions of the example, checked by the tray's own functions; the
+// answer is the patch sent (only the fields changed).
+
+#[test]
+fn edit_iam_user_sends_only_what_changed_and_new_keys_from_masked_fields() {
+    const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    let mut dialog = Dialog::open("edit-iam-user", "edit 'work'");
+    // Nothing changed yet: Save waits.
+    dialog.enter_is_ignored();
+    // Past alias, profile and region to the MFA device, emptied (it is removed).
+    dialog.key(&["Tab", "Tab", "Tab", "BackSpace"]);
+    // Past the duration to "Replace access keys", ticked: the two masked fields open.
+    dialog.key(&["Tab", "Tab", "space", "Tab"]);
+    dialog.type_text("AKIAIOSFODNN7EXAMPLE");
+    // One key alone is not enough.
+    dialog.enter_is_ignored();
+    dialog.key(&["Tab"]);
+    dialog.type_text(SECRET);
+    dialog.screenshot();
+    dialog.key(&["Return"]);
+    let exit = dialog.exit();
+    assert!(
+        !exit.stdout.contains(SECRET) && !exit.stderr.contains(SECRET),
+        "the secret access key was printed"
+    );
+    assert_eq!(
+        exit.answer(),
+        json!({
+            "patch": { "mfa_serial": null },
+            "new_keys": { "access_key_id": "AKIAIOSFODNN7EXAMPLE", "secret_len": SECRET.len() },
+        })
+    );
+}
+
+#[test]
+fn edit_iam_user_refuses_a_taken_alias_and_escape_cancels() {
+    let mut dialog = Dialog::open("edit-iam-user", "edit 'work'");
+    dialog.type_text("personal");
+    dialog.enter_is_ignored();
+    assert!(
+        dialog
+            .stderr()
+            .contains("refused: invalid alias 'personal'")
+            || dialog.stderr().contains("'personal'"),
+        "{}",
+        dialog.stderr()
+    );
+    dialog.key(&["Escape"]);
+    assert_eq!(dialog.exit().answer(), Value::Null);
+}
+
+#[test]
+fn edit_chained_role_sends_the_changed_role_and_a_cleared_external_id() {
+    let dialog = Dialog::open("edit-chained-role", "edit 'prod-admin'");
+    // Past the alias and the parent session to the role ARN.
+    dialog.key(&["Tab", "Tab"]);
+    dialog.type_text("arn:aws:iam::123456789012:role/ops");
+    // Past the role session name to the external id, emptied.
+    dialog.key(&["Tab", "Tab", "BackSpace"]);
+    dialog.screenshot();
+    dialog.key(&["Return"]);
+    assert_eq!(
+        dialog.exit().answer(),
+        json!({
+            "patch": {
+                "role_arn": "arn:aws:iam::123456789012:role/ops",
+                "external_id": null,
+            }
+        })
+    );
+}
+
+#[test]
+fn edit_chained_role_refuses_what_the_model_refuses() {
+    let mut dialog = Dialog::open("edit-chained-role", "edit 'prod-admin'");
+    dialog.key(&["Tab", "Tab"]);
+    dialog.type_text("arn:aws:iam::123456789012:user/alice");
+    dialog.enter_is_ignored();
+    assert!(
+        dialog
+            .stderr()
+            .contains("refused: session 'prod-admin': invalid role ARN"),
+        "{}",
+        dialog.stderr()
+    );
+    dialog.key(&["Escape"]);
+    assert_eq!(dialog.exit().answer(), Value::Null);
+}
+
+#[test]
+fn edit_saml_role_can_forget_the_sign_in_alone_or_change_its_url() {
+    let dialog = Dialog::open("edit-saml-role", "edit 'okta'");
+    // Past alias, profile, region, role ARN and IdP ARN to the sign-in URL.
+    dialog.key(&["Tab", "Tab", "Tab", "Tab", "Tab"]);
+    dialog.type_text("https://idp2.example.com/saml");
+    // Past the duration to "Forget the remembered sign-in", ticked; back to the duration
+    // (Enter there saves; on the check box it would untick it).
+    dialog.key(&["Tab", "Tab", "space", "shift+Tab"]);
+    dialog.screenshot();
+    dialog.key(&["Return"]);
+    assert_eq!(
+        dialog.exit().answer(),
+        json!({
+            "patch": { "saml_url": "https://idp2.example.com/saml" },
+            "forget_signin": true,
+        })
+    );
+
+    let dialog = Dialog::open("edit-saml-role", "edit 'okta'");
+    dialog.key(&[
+        "Tab",
+        "Tab",
+        "Tab",
+        "Tab",
+        "Tab",
+        "Tab",
+        "Tab",
+        "space",
+        "shift+Tab",
+    ]);
+    dialog.key(&["Return"]);
+    assert_eq!(
+        dialog.exit().answer(),
+        json!({ "patch": {}, "forget_signin": true })
+    );
+}
+
+#[test]
+fn edit_sso_session_changes_only_profile_and_region() {
+    let dialog = Dialog::open("edit-sso", "edit 'acct-0001 / Admin'");
+    dialog.key(&["Tab"]);
+    dialog.type_text("eu-central-1");
+    dialog.screenshot();
+    dialog.key(&["Return"]);
+    assert_eq!(
+        dialog.exit().answer(),
+        json!({ "patch": { "region": "eu-central-1" } })
+    );
 }

@@ -123,58 +123,6 @@ fn windows_titled(display: &str, alias: &str) -> Vec<String> {
         .collect()
 }
 
-/// What a window manager sends when the user clicks the window's close button: a
-/// WM_PROTOCOLS client message carrying WM_DELETE_WINDOW (Xvfb runs no window manager, and
-/// xdotool's windowclose destroys the window instead, which no toolkit reports as a close).
-/// Through libX11 with Python's ctypes.
-const WM_DELETE_PY: &str = r#"
-import ctypes, sys
-x = ctypes.cdll.LoadLibrary("libX11.so.6")
-x.XOpenDisplay.restype = ctypes.c_void_p
-x.XOpenDisplay.argtypes = [ctypes.c_char_p]
-x.XInternAtom.restype = ctypes.c_ulong
-x.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
-x.XFlush.argtypes = [ctypes.c_void_p]
-class Msg(ctypes.Structure):
-    _fields_ = [("type", ctypes.c_int), ("serial", ctypes.c_ulong), ("send_event", ctypes.c_int),
-                ("display", ctypes.c_void_p), ("window", ctypes.c_ulong),
-                ("message_type", ctypes.c_ulong), ("format", ctypes.c_int),
-                ("l", ctypes.c_long * 5)]
-class Ev(ctypes.Union):
-    _fields_ = [("msg", Msg), ("pad", ctypes.c_long * 24)]
-x.XSendEvent.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_long,
-                         ctypes.POINTER(Ev)]
-d = x.XOpenDisplay(None)
-if not d:
-    sys.exit("cannot open the display")
-w = int(sys.argv[1])
-e = Ev()
-e.msg.type = 33  # ClientMessage
-e.msg.display = d
-e.msg.window = w
-e.msg.message_type = x.XInternAtom(d, b"WM_PROTOCOLS", 0)
-e.msg.format = 32
-e.msg.l[0] = x.XInternAtom(d, b"WM_DELETE_WINDOW", 0)
-e.msg.l[1] = 0  # CurrentTime
-if not x.XSendEvent(d, w, 0, 0, ctypes.byref(e)):
-    sys.exit("XSendEvent failed")
-x.XFlush(d)
-"#;
-
-/// Asks window `wid` to close, as a window manager would (see [`WM_DELETE_PY`]).
-fn close_window(display: &str, wid: &str) {
-    let out = std::process::Command::new("python3")
-        .args(["-c", WM_DELETE_PY, wid])
-        .env("DISPLAY", display)
-        .output()
-        .expect("run python3");
-    assert!(
-        out.status.success(),
-        "sending WM_DELETE_WINDOW failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 struct Finished {
     success: bool,
     code: Option<i32>,
@@ -832,7 +780,7 @@ fn closing_the_window_cancels_the_start_cleanly_and_writes_nothing() {
         thread::sleep(Duration::from_millis(100));
     }
     thread::sleep(Duration::from_millis(1000));
-    close_window(&display, &wid);
+    x11::close_window(&display, &wid);
     let closed = Instant::now();
     let out = wait_child(child, Duration::from_secs(30), |_| {});
     assert!(

@@ -152,6 +152,9 @@ impl Tray {
         let child = command
             .env("DISPLAY", std::env::var_os("DISPLAY").unwrap_or_default())
             .env("NO_AT_BRIDGE", "1")
+            // A desktop's locale: the Sessions window's title has an em dash, which GTK
+            // cannot put in the window's WM_NAME (where xdotool looks) in the C locale.
+            .env("LANG", "C.UTF-8")
             .env("CREDTRAY_LOG", "credtray=debug,warn")
             .stdin(Stdio::null())
             .stdout(file.try_clone().unwrap())
@@ -365,6 +368,50 @@ fn sent_about<'a>(log: &'a str, text: &str) -> Vec<&'a str> {
         .collect()
 }
 
+/// The Sessions window's title (src/tray/sessions/mod.rs, `TITLE`).
+const SESSIONS_TITLE: &str = "credtray — Sessions";
+
+/// Opens the Sessions window from the menu and types `search` into it (its search box has
+/// the keyboard); returns the window.
+#[track_caller]
+fn sessions_window(tray: &Tray, search: &str) -> String {
+    tray.click(&["Sessions…"]);
+    tray.wait_log("the Sessions window shown", Duration::from_secs(15), |l| {
+        l.contains("Sessions window shown")
+    });
+    let w = wait_window(SESSIONS_TITLE, Duration::from_secs(15));
+    xdotool(&["windowfocus", "--sync", &w]);
+    thread::sleep(Duration::from_millis(300));
+    // Whatever an earlier search left, replaced.
+    xdotool(&["key", "ctrl+a", "BackSpace"]);
+    xdotool(&["type", "--delay", "40", search]);
+    thread::sleep(Duration::from_millis(300));
+    w
+}
+
+/// The items of a session's action menu in the Sessions window, from the top.
+#[derive(Clone, Copy)]
+enum WindowAction {
+    Edit = 1,
+    ChangeProfile = 2,
+    ChangeRegion = 3,
+    CreateChained = 4,
+    Test = 5,
+    Remove = 6,
+}
+
+/// In the Sessions window `w`, with one session shown: selects it, opens its actions
+/// (Shift+F10) and chooses `action`.
+fn window_action(w: &str, action: WindowAction) {
+    xdotool(&["windowfocus", "--sync", w]);
+    xdotool(&["key", "--delay", "40", "Down", "shift+F10"]);
+    thread::sleep(Duration::from_millis(400));
+    for _ in 0..action as usize {
+        xdotool(&["key", "Down"]);
+    }
+    xdotool(&["key", "Return"]);
+}
+
 // ---------------------------------------------------------------------------------------------
 
 #[test]
@@ -392,6 +439,8 @@ fn the_menu_groups_sessions_by_profile_and_clicks_start_and_stop_them() {
             "prod",
             "empty",
             "—",
+            "Sessions…",
+            "—",
             "Add IAM user session…",
             "Add chained role…",
             "Add SAML federated role…",
@@ -408,18 +457,11 @@ fn the_menu_groups_sessions_by_profile_and_clicks_start_and_stop_them() {
         false
     );
     assert_eq!(labels(node(&menu, &["empty"]).unwrap()), ["No sessions"]);
+    // Lean: each session is a check item alone (its other actions are in the Sessions
+    // window).
     assert_eq!(
         labels(node(&menu, &["dev"]).unwrap()),
-        ["alice · iam-user · us-east-1", "alice…"]
-    );
-    assert_eq!(
-        labels(node(&menu, &["dev", "alice…"]).unwrap()),
-        [
-            "Change profile…",
-            "Change region…",
-            "Test credentials",
-            "Remove…"
-        ]
+        ["alice · iam-user · us-east-1"]
     );
     let ops = ["prod", "ops · iam-role-chained · eu-west-1"];
     let item = node(&menu, &ops).expect("the chained session's item");
@@ -476,6 +518,289 @@ fn the_menu_groups_sessions_by_profile_and_clicks_start_and_stop_them() {
 }
 
 #[test]
+fn the_sessions_window_opens_from_the_menu_a_search_narrows_it_and_enter_starts_the_one_left() {
+    let _desktop = desktop();
+    let moto = Moto::start();
+    let sb = Sandbox::new(&moto);
+    sb.add_iam_user("alice", "dev", &[]);
+    sb.add_chained(
+        "ops-admin",
+        "alice",
+        "ops-admin",
+        "prod",
+        &["--region", "eu-west-1"],
+    );
+    sb.add_chained("ops-read", "alice", "ops-read", "qa", &[]);
+    let mut tray = Tray::start(&sb);
+
+    let w = sessions_window(&tray, "ops");
+    tray.wait_log("two sessions left", Duration::from_secs(10), |l| {
+        l.contains("Sessions window filtered shown=2")
+    });
+    xdotool(&["windowfocus", "--sync", &w]);
+    xdotool(&["type", "--delay", "40", " admin"]);
+    tray.wait_log("one session left", Duration::from_secs(10), |l| {
+        l.contains("Sessions window filtered shown=1")
+    });
+    screenshot("tray-sessions-window");
+    // Enter in the search box starts the one session shown.
+    xdotool(&["key", "Return"]);
+    let started = wait_until(Duration::from_secs(30), || sb.is_active("ops-admin"));
+    assert!(started, "Enter did not start 'ops-admin':\n{}", tray.log());
+    sb.assert_caller("prod", &assumed_role_arn("ops-admin", "credtray"));
+    assert!(!sb.is_active("ops-read") && !sb.is_active("alice"));
+    tray.wait_menu("'ops-admin' checked", Duration::from_secs(10), |m| {
+        checked(m, &["● prod", "ops-admin · iam-role-chained · eu-west-1"]) == Some(true)
+    });
+    // Enter again stops it.
+    xdotool(&["windowfocus", "--sync", &w]);
+    xdotool(&["key", "Return"]);
+    let stopped = wait_until(Duration::from_secs(15), || !sb.is_active("ops-admin"));
+    assert!(stopped, "Enter did not stop 'ops-admin':\n{}", tray.log());
+    sb.assert_no_credentials("prod");
+    tray.quit();
+}
+
+/// In the edit form `form` (focused on its first field), presses Tab `tabs` times with the
+/// window focused once (typing then replaces the field reached, whose text Tab selects).
+fn tab_to(form: &str, tabs: usize) {
+    xdotool(&["windowfocus", "--sync", form]);
+    thread::sleep(Duration::from_millis(200));
+    for _ in 0..tabs {
+        xdotool(&["key", "Tab"]);
+    }
+}
+
+#[test]
+fn create_chained_session_from_a_session_presets_it_as_the_assumer() {
+    let _desktop = desktop();
+    let moto = Moto::start();
+    let sb = Sandbox::new(&moto);
+    // 'bob' comes first in every list: the preset is not simply the first session.
+    sb.add_iam_user("bob", "dev", &[]);
+    let alice = sb.add_iam_user("alice", "dev", &[]);
+    let mut tray = Tray::start(&sb);
+
+    let w = sessions_window(&tray, "alice");
+    window_action(&w, WindowAction::CreateChained);
+    let form = wait_window("^credtray: add chained role$", Duration::from_secs(15));
+    type_into(&form, "alice-ops");
+    // Past the parent session (preset: alice) to the role ARN.
+    tab_to(&form, 2);
+    xdotool(&["type", "--delay", "40", &role_arn("alice-ops")]);
+    // Past the role session name and the external id to the profile.
+    tab_to(&form, 3);
+    xdotool(&["type", "--delay", "40", "ops"]);
+    screenshot("tray-dialog-create-chained");
+    key(&form, "Return");
+    let added = wait_until(Duration::from_secs(15), || {
+        sb.session_list()
+            .as_array()
+            .is_some_and(|a| a.iter().any(|s| s["alias"] == "alice-ops"))
+    });
+    assert!(added, "the chained session was not added:\n{}", tray.log());
+    let s = sb.session("alice-ops");
+    assert_eq!(s["kind"], "iam-role-chained", "{s:#}");
+    assert_eq!(s["parent"], alice.as_str(), "{s:#}");
+    assert_eq!(s["profile"], "ops");
+
+    // It works: started from the menu, the AWS CLI acts as the role.
+    let item = "alice-ops · iam-role-chained · us-east-1";
+    tray.wait_menu("the new session", Duration::from_secs(10), |m| {
+        node(m, &["ops", item]).is_some()
+    });
+    tray.click(&["ops", item]);
+    assert!(
+        wait_until(Duration::from_secs(30), || sb.is_active("alice-ops")),
+        "the chained session did not start:\n{}",
+        tray.log()
+    );
+    sb.assert_caller("ops", &assumed_role_arn("alice-ops", "credtray"));
+    tray.quit();
+}
+
+#[test]
+fn an_edit_form_left_open_keeps_a_cli_edit_made_meanwhile_and_its_new_role_serves_at_once() {
+    let _desktop = desktop();
+    let moto = Moto::start();
+    let sb = Sandbox::new(&moto);
+    sb.add_iam_user("alice", "dev", &[]);
+    sb.add_chained("ops", "alice", "ops-old", "prod", &[]);
+    sb.credtray(&["session", "start", "ops"]).run().ok();
+    sb.assert_caller("prod", &assumed_role_arn("ops-old", "credtray"));
+    let mut tray = Tray::start(&sb);
+
+    // The Edit… form opens on the session as it is now (us-east-1, role ops-old)…
+    let w = sessions_window(&tray, "ops");
+    window_action(&w, WindowAction::Edit);
+    let form = wait_window("^credtray: edit 'ops'$", Duration::from_secs(15));
+    // …and stays open while the CLI changes another field of the same session.
+    sb.credtray(&["session", "edit", "ops", "--region", "eu-central-1"])
+        .run()
+        .ok();
+    assert_eq!(sb.session("ops")["region"], "eu-central-1");
+    // The form changes the role ARN only (past the alias and the parent session).
+    tab_to(&form, 2);
+    xdotool(&["type", "--delay", "40", &role_arn("ops-new")]);
+    screenshot("tray-dialog-edit-chained-role");
+    key(&form, "Return");
+
+    // Both edits survive, and the active session serves the new role at once (restarted
+    // by the edit, not at its next rotation).
+    let edited = wait_until(Duration::from_secs(30), || {
+        let s = sb.session("ops");
+        s["role_arn"] == role_arn("ops-new").as_str() && sb.is_active("ops")
+    });
+    assert!(edited, "the edit did not land:\n{}", tray.log());
+    let s = sb.session("ops");
+    assert_eq!(
+        s["region"], "eu-central-1",
+        "the CLI's edit was kept: {s:#}"
+    );
+    assert_eq!(s["role_arn"], role_arn("ops-new").as_str(), "{s:#}");
+    let serving = wait_until(Duration::from_secs(30), || {
+        let out = sb.aws(&["sts", "get-caller-identity", "--profile", "prod"]);
+        out.success()
+            && out
+                .stdout
+                .contains(&assumed_role_arn("ops-new", "credtray"))
+    });
+    assert!(serving, "the new role is not served:\n{}", tray.log());
+    sb.assert_caller("prod", &assumed_role_arn("ops-new", "credtray"));
+    assert!(
+        section(&sb.config_text(), "profile prod")
+            .get("region")
+            .map(String::as_str)
+            == Some("eu-central-1"),
+        "{}",
+        sb.config_text()
+    );
+    tray.quit();
+}
+
+#[test]
+fn edit_replaces_an_iam_users_keys_which_sign_from_then_on_and_are_written_nowhere_else() {
+    use common::auth::{assert_secret_eq, keychain_value, AuthMoto};
+    let _desktop = desktop();
+    let world = AuthMoto::start(&["alice", "bob"]);
+    let (alice, bob) = (world.user("alice").clone(), world.user("bob").clone());
+    let proxy = FakeSts::forwarding_to(world.moto.url());
+    let sb = Sandbox::offline();
+    let alias = unique("rekeyed");
+    let out = common::auth::add_iam_user_with_keys(
+        &sb,
+        &alias,
+        "keys",
+        &alice.access_key_id,
+        &alice.secret_access_key,
+        &[],
+    )
+    .ok();
+    let id = out.stdout.trim().to_string();
+    let mut tray = Tray::start_with(&sb, &[("AWS_ENDPOINT_URL_STS", proxy.url())]);
+
+    // Started from the menu: GetSessionToken signed by alice's key.
+    let item = format!("{alias} · iam-user · us-east-1");
+    tray.click(&["keys", &item]);
+    assert!(
+        wait_until(Duration::from_secs(30), || sb.is_active(&alias)),
+        "the session did not start:\n{}\n{}",
+        tray.log(),
+        proxy.describe()
+    );
+    let signed: Vec<Option<String>> = proxy
+        .requests_for("GetSessionToken")
+        .iter()
+        .map(|r| r.access_key_id().map(str::to_string))
+        .collect();
+    assert_eq!(
+        signed,
+        [Some(alice.access_key_id.clone())],
+        "{}",
+        proxy.describe()
+    );
+
+    // Edit…: "Replace access keys", bob's pair typed into the two masked fields.
+    let w = sessions_window(&tray, &alias);
+    window_action(&w, WindowAction::Edit);
+    let form = wait_window(
+        &format!("^credtray: edit '{alias}'$"),
+        Duration::from_secs(15),
+    );
+    // Past alias, profile, region, MFA device and duration to the check box.
+    tab_to(&form, 5);
+    xdotool(&["key", "space", "Tab"]);
+    xdotool(&["type", "--delay", "20", &bob.access_key_id]);
+    xdotool(&["key", "Tab"]);
+    xdotool(&["type", "--delay", "20", &bob.secret_access_key]);
+    screenshot("tray-dialog-edit-iam-user-keys");
+    xdotool(&["key", "Return"]);
+
+    // The active session restarted at once with the new keys: moto accepted a
+    // GetSessionToken signed by bob's key.
+    let resigned = wait_until(Duration::from_secs(30), || {
+        proxy
+            .requests_for("GetSessionToken")
+            .iter()
+            .any(|r| r.access_key_id() == Some(bob.access_key_id.as_str()) && r.status == Some(200))
+    });
+    assert!(
+        resigned,
+        "no GetSessionToken signed by the new key:\n{}\n{}",
+        tray.log(),
+        proxy.describe()
+    );
+    assert!(
+        wait_until(Duration::from_secs(10), || sb.is_active(&alias)),
+        "the session is not active again:\n{}",
+        tray.log()
+    );
+    let last = proxy.requests_for("GetSessionToken");
+    assert_eq!(
+        last.last().and_then(|r| r.access_key_id()),
+        Some(bob.access_key_id.as_str()),
+        "{}",
+        proxy.describe()
+    );
+    // The keychain holds bob's pair; no key of either is in the state, the AWS files or
+    // the tray's log.
+    assert_secret_eq(
+        "the access key id in the keychain",
+        keychain_value(&format!("{id}/access-key-id")).as_deref(),
+        &bob.access_key_id,
+    );
+    assert_secret_eq(
+        "the secret access key in the keychain",
+        keychain_value(&format!("{id}/secret-access-key")).as_deref(),
+        &bob.secret_access_key,
+    );
+    let state = fs::read_to_string(sb.config_dir.join("state.json")).unwrap_or_default();
+    let places = [
+        ("state.json", state),
+        ("the tray's log", tray.log()),
+        ("the credentials file", sb.credentials_text()),
+        ("the config file", sb.config_text()),
+    ];
+    for (place, text) in &places {
+        for (n, secret) in [
+            &alice.access_key_id,
+            &alice.secret_access_key,
+            &bob.access_key_id,
+            &bob.secret_access_key,
+        ]
+        .iter()
+        .enumerate()
+        {
+            assert!(
+                !text.contains(secret.as_str()),
+                "long-term key #{n} (not shown) is in {place}"
+            );
+        }
+    }
+    tray.quit();
+}
+
+#[test]
 fn quit_stops_every_session_and_the_next_launch_resumes_them() {
     let _desktop = desktop();
     let moto = Moto::start();
@@ -499,9 +824,19 @@ fn quit_stops_every_session_and_the_next_launch_resumes_them() {
         .run()
         .ok();
     assert!(
-        second.stderr.contains("already running"),
-        "a second launch says one is running: {second:?}"
+        second
+            .stderr
+            .contains("credtray is already running; its Sessions window is shown"),
+        "a second launch says one is running and brings up its window: {second:?}"
     );
+    tray.wait_log(
+        "the second launch's request taken",
+        Duration::from_secs(5),
+        |l| l.contains("a second launch asked for the Sessions window"),
+    );
+    let window = wait_window(SESSIONS_TITLE, Duration::from_secs(10));
+    screenshot("tray-sessions-window-second-launch");
+    key(&window, "Escape");
 
     tray.click(&["Quit"]);
     let status = tray.wait_exit(Duration::from_secs(10));
@@ -666,15 +1001,15 @@ fn a_start_that_fails_from_the_menu_is_notified() {
         "the body says why: {body}"
     );
     assert!(!sb.is_active(&alias));
-    // The menu shows it unchecked and marked, with "Renew now…" to try again.
-    let marked = format!("⚠ {alias}…");
+    // The menu shows it unchecked, followed by "⚠ Renew … now…" to try again.
+    let renew = format!("⚠ Renew '{alias}' now…");
     let menu = tray.wait_menu("the session marked", Duration::from_secs(5), |m| {
-        node(m, &["dev", &marked]).is_some()
+        node(m, &["dev", &renew]).is_some()
     });
     assert_eq!(checked(&menu, &["dev", &item]), Some(false));
     assert_eq!(
-        labels(node(&menu, &["dev", &marked]).unwrap())[0],
-        "Renew now…"
+        labels(node(&menu, &["dev"]).unwrap()),
+        [item.as_str(), &renew]
     );
     tray.quit();
 }
@@ -1027,7 +1362,8 @@ fn a_session_moves_to_another_profile_through_the_dialog() {
     sb.credtray(&["session", "start", "alice"]).run().ok();
     let mut tray = Tray::start(&sb);
 
-    tray.click(&["● dev", "alice…", "Change profile…"]);
+    let w = sessions_window(&tray, "alice");
+    window_action(&w, WindowAction::ChangeProfile);
     let dialog = wait_window("^credtray: profile of 'alice'$", Duration::from_secs(15));
     key(&dialog, "ctrl+a");
     type_into(&dialog, "staging");
@@ -1083,14 +1419,10 @@ fn a_rotation_that_needs_an_mfa_code_notifies_once_and_its_action_asks_for_the_c
         "{summary}"
     );
     assert_eq!(n[0]["urgency"], "CRITICAL");
-    let marked = format!("⚠ {alias}…");
-    let menu = tray.wait_menu("the session marked", Duration::from_secs(5), |m| {
-        node(m, &["● rot", &marked]).is_some()
+    let renew = format!("⚠ Renew '{alias}' now…");
+    tray.wait_menu("the session marked", Duration::from_secs(5), |m| {
+        node(m, &["● rot", &renew]).is_some()
     });
-    assert_eq!(
-        labels(node(&menu, &["● rot", &marked]).unwrap())[0],
-        "Renew now…"
-    );
     screenshot("tray-notification-mfa");
 
     // The notification's action opens the dialog; a code renews the credentials.
@@ -1108,9 +1440,8 @@ fn a_rotation_that_needs_an_mfa_code_notifies_once_and_its_action_asks_for_the_c
     });
     assert!(renewed, "the credentials were not renewed:\n{}", tray.log());
     sb.assert_caller("rot", MOTO_USER_ARN);
-    let plain = format!("{alias}…");
     tray.wait_menu("the mark gone", Duration::from_secs(5), |m| {
-        node(m, &["● rot", &plain]).is_some()
+        node(m, &["● rot"]).is_some() && node(m, &["● rot", &renew]).is_none()
     });
     tray.quit();
 }
@@ -1288,9 +1619,9 @@ fn test_credentials_notifies_who_they_are_a_region_change_follows_in_the_menu_an
     let alias = unique("tester");
     sb.add_iam_user(&alias, "qa", &[]);
     let mut tray = Tray::start(&sb);
-    let actions = format!("{alias}…");
 
-    tray.click(&["qa", &actions, "Test credentials"]);
+    let w = sessions_window(&tray, &alias);
+    window_action(&w, WindowAction::Test);
     let told = wait_until(Duration::from_secs(30), || {
         !notifications_about(&alias).is_empty()
     });
@@ -1304,7 +1635,7 @@ fn test_credentials_notifies_who_they_are_a_region_change_follows_in_the_menu_an
     assert!(!sb.is_active(&alias));
     sb.assert_no_credentials("qa");
 
-    tray.click(&["qa", &actions, "Change region…"]);
+    window_action(&w, WindowAction::ChangeRegion);
     let dialog = wait_window(
         &format!("^credtray: region of '{alias}'$"),
         Duration::from_secs(15),
@@ -1323,7 +1654,7 @@ fn test_credentials_notifies_who_they_are_a_region_change_follows_in_the_menu_an
     // Remove…, confirmed: the session and its keychain items are gone.
     let id = sb.session_id(&alias);
     assert!(!keychain_accounts_of(&id).is_empty());
-    tray.click(&["qa", &actions, "Remove…"]);
+    window_action(&w, WindowAction::Remove);
     let confirm = wait_window(
         &format!("^credtray: remove '{alias}'$"),
         Duration::from_secs(15),
@@ -1459,8 +1790,7 @@ fn aliases_and_profiles_with_mnemonic_characters_show_as_typed_in_the_menu() {
     });
     assert_eq!(item["raw_label"], "a__b & c · iam-user · us-east-1");
     assert_eq!(item["toggle_type"], "checkmark");
-    let actions = node(&menu, &["r&d_x", "a_b & c…"]).expect("the actions submenu");
-    assert_eq!(actions["raw_label"], "a__b & c…");
+    assert_eq!(labels(profile).len(), 1, "no per-session submenu");
 
     // A label changed in place (a new region) keeps the alias as typed.
     sb.credtray(&["session", "edit", "a_b & c", "--region", "eu-west-1"])
@@ -2041,12 +2371,27 @@ fn saml_a_role_added_through_the_form_starts_and_forget_sign_in_removes_its_data
     let folder = folders[0].clone();
     assert!(folder.is_dir());
 
-    // Forget sign-in, from the session's actions: the folder goes, and the notification
-    // says so, naming the session that shared it.
+    // Forget the sign-in, in the session's Edit… form (Sessions window): the folder goes,
+    // and the notification says so, naming the session that shared it.
     tray.wait_menu("the session checked", Duration::from_secs(10), |m| {
         checked(m, &["● fed", &item]) == Some(true)
     });
-    tray.click(&["● fed", &format!("{alias}…"), "Forget sign-in"]);
+    let w = sessions_window(&tray, &alias);
+    window_action(&w, WindowAction::Edit);
+    let form = wait_window(
+        &format!("^credtray: edit '{alias}'$"),
+        Duration::from_secs(15),
+    );
+    // Past alias, profile, region, role ARN, IdP ARN, URL and duration to the check box,
+    // ticked; back to the duration, where Enter saves.
+    xdotool(&["windowfocus", "--sync", &form]);
+    thread::sleep(Duration::from_millis(200));
+    xdotool(&[
+        "key", "--delay", "40", "Tab", "Tab", "Tab", "Tab", "Tab", "Tab", "Tab",
+    ]);
+    xdotool(&["key", "--delay", "40", "space", "shift+Tab"]);
+    screenshot("tray-dialog-edit-saml-role");
+    xdotool(&["key", "Return"]);
     let summary = format!("Sign-in of '{alias}' forgotten");
     assert!(
         wait_until(Duration::from_secs(15), || {
@@ -2063,5 +2408,107 @@ fn saml_a_role_added_through_the_form_starts_and_forget_sign_in_removes_its_data
         "{body}"
     );
     screenshot("tray-saml-forget-sign-in");
+    tray.quit();
+}
+
+#[test]
+fn saml_closing_the_sign_in_window_of_a_tray_start_cancels_it_cleanly() {
+    let _desktop = desktop();
+    let moto = Moto::start();
+    let sb = Sandbox::new(&moto);
+    let idp = saml_idp::Idp::start(&[&format!("{},{}", saml_idp::ROLE, saml_idp::IDP)], false);
+    let alias = unique("fedclose");
+    add_federated(&sb, &alias, &idp.url());
+    let mut tray = federated_tray(&sb);
+    let title = format!("^{alias}$");
+    let item = format!("{alias} · iam-role-federated · us-east-1");
+
+    tray.click(&["fed", &item]);
+    let window = wait_window(&title, Duration::from_secs(40));
+    assert!(
+        wait_until(Duration::from_secs(30), || idp.count("GET /") >= 1),
+        "the window never loaded the IdP's page:\n{}",
+        tray.log()
+    );
+    // Closed as a window manager closes it: the start ends, quietly, with nothing written.
+    x11::close_window(&display(), &window);
+    tray.wait_log("the close seen", Duration::from_secs(10), |l| {
+        l.contains("sign-in window closed by the user")
+    });
+    assert!(
+        wait_until(Duration::from_secs(10), || window_gone(&title)),
+        "the window stayed open"
+    );
+    let log = tray.wait_log("the start over", Duration::from_secs(20), |l| {
+        lines_after(l, "sign-in window closed by the user")
+            .iter()
+            .any(|l| l.contains("action done"))
+    });
+    assert!(!sb.is_active(&alias));
+    sb.assert_no_credentials("fed");
+    assert_eq!(idp.count("POST /login"), 0, "{:?}", idp.requests());
+    let menu = tray.layout();
+    assert_eq!(checked(&menu, &["fed", &item]), Some(false));
+    assert_eq!(
+        labels(node(&menu, &["fed"]).unwrap()),
+        [item.as_str()],
+        "not marked as needing the user"
+    );
+    assert!(
+        sent_about(&log, &alias).is_empty() && notifications_about(&alias).is_empty(),
+        "a cancel notified: {:#?}",
+        notifications_about(&alias)
+    );
+
+    // Nothing is left busy: the next click opens the window again and the start works.
+    tray.click(&["fed", &item]);
+    sign_in_in_window(&tray, &idp, &title, 2, None);
+    assert!(
+        wait_until(Duration::from_secs(60), || sb.is_active(&alias)),
+        "the second start did not work:\n{}",
+        tray.log()
+    );
+    sb.assert_caller("fed", &assumed_role_arn("Fed", saml_idp::USER));
+    tray.quit();
+}
+
+#[test]
+fn saml_test_credentials_from_the_tray_signs_in_through_the_window_and_writes_nothing() {
+    let _desktop = desktop();
+    let moto = Moto::start();
+    let sb = Sandbox::new(&moto);
+    let idp = saml_idp::Idp::start(&[&format!("{},{}", saml_idp::ROLE, saml_idp::IDP)], false);
+    let alias = unique("fedtest");
+    add_federated(&sb, &alias, &idp.url());
+    let mut tray = federated_tray(&sb);
+
+    let w = sessions_window(&tray, &alias);
+    window_action(&w, WindowAction::Test);
+    sign_in_in_window(
+        &tray,
+        &idp,
+        &format!("^{alias}$"),
+        1,
+        Some("tray-saml-test-sign-in"),
+    );
+    let summary = format!("'{alias}' works");
+    assert!(
+        wait_until(Duration::from_secs(60), || {
+            !notifications_about(&summary).is_empty()
+        }),
+        "no notification:\n{}",
+        tray.log()
+    );
+    let n = notifications_about(&summary);
+    assert_eq!(
+        n[0]["body"],
+        format!(
+            "Its credentials act as {}. Nothing was written.",
+            assumed_role_arn("Fed", saml_idp::USER)
+        )
+    );
+    assert_eq!(idp.count("POST /login"), 1, "{:?}", idp.requests());
+    assert!(!sb.is_active(&alias));
+    sb.assert_no_credentials("fed");
     tray.quit();
 }

@@ -1,18 +1,20 @@
 //! The tray menu as a pure function of the state.
 //!
-//! [`build`] lays out one submenu per named profile (in `state.profiles` order, profiles
-//! without sessions included), one check item per session (`alias · kind · region`,
-//! checked when active) followed by a small submenu of that session's actions, then the
-//! IAM Identity Center integrations (when there are any: an "Integrations" heading and one
-//! submenu per integration, titled with its alias and status — or the progress of a sign-in
-//! or sync the UI has under way — holding Sign in… or Sign out, Sync now and Remove…), then
-//! the global actions, `Start at login` and `Quit`. It also chooses the icon and the tooltip.
+//! [`build`] lays out a lean menu: one submenu per named profile (in `state.profiles`
+//! order, profiles without sessions included) holding one check item per session
+//! (`alias · kind · region`, checked when active; a click starts or stops it) — and, for a
+//! session that needs the user, a "Renew … now…" item after it; then "Sessions…" (the
+//! window where every other action on a session lives); then the IAM Identity Center
+//! integrations (when there are any: an "Integrations" heading and one submenu per
+//! integration, titled with its alias and status — or the progress of a sign-in or sync
+//! the UI has under way — holding Sign in… or Sign out, Sync now and Remove…), then the
+//! add actions, `Start at login` and `Quit`. It also chooses the icon and the tooltip.
 //!
-//! A profile holding more than [`PAGE`] sessions shows the first [`PAGE`] directly and
-//! the rest in `More…` submenus of at most [`PAGE`] sessions each, placed side by side
-//! at the end of the profile's submenu (labelled with the range they hold), so that no
-//! level of the menu grows past a hundred or so entries and every session is two clicks
-//! from its profile whatever the count.
+//! A profile holding more than [`PAGE`] sessions lists its active ones first, shows the
+//! first [`PAGE`] directly and the rest in `More…` submenus of at most [`PAGE`] sessions
+//! each, placed side by side at the end of the profile's submenu (labelled with the range
+//! they hold), so that no level of the menu grows past a hundred or so entries and every
+//! session is two clicks from its profile whatever the count.
 //!
 //! Every clickable entry carries an [`ItemId`], so the renderer can map a click back to
 //! a session or an action; [`ItemId::key`] and [`ItemId::parse`] give it a string form
@@ -24,7 +26,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::model::{Integration, Session, SessionKind, State, Status};
+use crate::model::{Integration, Session, State, Status};
 
 /// The most sessions shown at one level of a profile's submenu.
 pub const PAGE: usize = 50;
@@ -32,7 +34,7 @@ pub const PAGE: usize = 50;
 /// The mark put before the name of a profile that has an active session.
 pub const ACTIVE_MARK: &str = "● ";
 
-/// The mark put before the action submenu of a session that needs the user.
+/// The mark put before the "Renew … now…" item of a session that needs the user.
 pub const ATTENTION_MARK: &str = "⚠ ";
 
 /// Stable identity of a menu entry, so the renderer can map clicks back.
@@ -40,24 +42,29 @@ pub const ATTENTION_MARK: &str = "⚠ ";
 pub enum ItemId {
     /// The session's check item: start it when stopped, stop it when active.
     ToggleSession(Uuid),
-    /// Move the session to another named profile (opens a dialog).
-    ChangeProfile(Uuid),
-    /// Change the session's region (opens a dialog).
-    ChangeRegion(Uuid),
-    /// Check the session's credentials with STS.
-    TestSession(Uuid),
-    /// Remove the session (after a confirmation).
-    RemoveSession(Uuid),
     /// Renew a session that needs the user now (asks for an MFA code if needed).
     Renew(Uuid),
+    /// Edit… the session (where the menu holds the session's actions: see
+    /// [`MenuInputs::session_actions`]).
+    Edit(Uuid),
+    /// Change profile… of the session (see [`MenuInputs::session_actions`]).
+    ChangeProfile(Uuid),
+    /// Change region… of the session (see [`MenuInputs::session_actions`]).
+    ChangeRegion(Uuid),
+    /// Create chained session… below the session (see [`MenuInputs::session_actions`]).
+    CreateChained(Uuid),
+    /// Test credentials of the session (see [`MenuInputs::session_actions`]).
+    TestSession(Uuid),
+    /// Remove… the session (see [`MenuInputs::session_actions`]).
+    RemoveSession(Uuid),
+    /// Open the Sessions window.
+    Sessions,
     /// Add an `iam-user` session (opens a dialog).
     AddIamUser,
     /// Add an `iam-role-chained` session (opens a dialog).
     AddChainedRole,
     /// Add an `iam-role-federated` session (opens a form).
     AddFederatedRole,
-    /// Delete the remembered IdP sign-in (the web view's data folder) of a federated session.
-    ForgetSignIn(Uuid),
     /// Add, rename or remove named profiles (opens a dialog).
     NamedProfiles,
     /// The `Start at login` check item.
@@ -90,6 +97,7 @@ impl ItemId {
     /// Parses a string made by [`ItemId::key`]; `None` for anything else.
     pub fn parse(key: &str) -> Option<ItemId> {
         let simple = match key {
+            "sessions" => Some(ItemId::Sessions),
             "add-iam-user" => Some(ItemId::AddIamUser),
             "add-chained-role" => Some(ItemId::AddChainedRole),
             "add-federated-role" => Some(ItemId::AddFederatedRole),
@@ -110,12 +118,13 @@ impl ItemId {
         let id = Uuid::parse_str(arg).ok()?;
         match what {
             "toggle" => Some(ItemId::ToggleSession(id)),
+            "renew" => Some(ItemId::Renew(id)),
+            "edit" => Some(ItemId::Edit(id)),
             "change-profile" => Some(ItemId::ChangeProfile(id)),
             "change-region" => Some(ItemId::ChangeRegion(id)),
+            "create-chained" => Some(ItemId::CreateChained(id)),
             "test" => Some(ItemId::TestSession(id)),
             "remove" => Some(ItemId::RemoveSession(id)),
-            "renew" => Some(ItemId::Renew(id)),
-            "forget-signin" => Some(ItemId::ForgetSignIn(id)),
             "sign-in" => Some(ItemId::SignIn(id)),
             "sign-out" => Some(ItemId::SignOut(id)),
             "sync" => Some(ItemId::SyncIntegration(id)),
@@ -128,12 +137,13 @@ impl ItemId {
     pub fn session(&self) -> Option<Uuid> {
         match *self {
             ItemId::ToggleSession(id)
+            | ItemId::Renew(id)
+            | ItemId::Edit(id)
             | ItemId::ChangeProfile(id)
             | ItemId::ChangeRegion(id)
+            | ItemId::CreateChained(id)
             | ItemId::TestSession(id)
-            | ItemId::RemoveSession(id)
-            | ItemId::Renew(id)
-            | ItemId::ForgetSignIn(id) => Some(id),
+            | ItemId::RemoveSession(id) => Some(id),
             _ => None,
         }
     }
@@ -154,15 +164,17 @@ impl fmt::Display for ItemId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ItemId::ToggleSession(id) => write!(f, "toggle:{id}"),
+            ItemId::Renew(id) => write!(f, "renew:{id}"),
+            ItemId::Edit(id) => write!(f, "edit:{id}"),
             ItemId::ChangeProfile(id) => write!(f, "change-profile:{id}"),
             ItemId::ChangeRegion(id) => write!(f, "change-region:{id}"),
+            ItemId::CreateChained(id) => write!(f, "create-chained:{id}"),
             ItemId::TestSession(id) => write!(f, "test:{id}"),
             ItemId::RemoveSession(id) => write!(f, "remove:{id}"),
-            ItemId::Renew(id) => write!(f, "renew:{id}"),
+            ItemId::Sessions => f.write_str("sessions"),
             ItemId::AddIamUser => f.write_str("add-iam-user"),
             ItemId::AddChainedRole => f.write_str("add-chained-role"),
             ItemId::AddFederatedRole => f.write_str("add-federated-role"),
-            ItemId::ForgetSignIn(id) => write!(f, "forget-signin:{id}"),
             ItemId::NamedProfiles => f.write_str("named-profiles"),
             ItemId::StartAtLogin => f.write_str("start-at-login"),
             ItemId::Quit => f.write_str("quit"),
@@ -325,7 +337,14 @@ pub struct MenuInputs<'a> {
     pub start_at_login: bool,
     /// Integrations with a sign-in or sync under way in the UI.
     pub activity: &'a BTreeMap<Uuid, Activity>,
+    /// Whether each session's check item is followed by a small submenu of its actions:
+    /// only where there is no Sessions window to hold them (macOS and Windows, for now;
+    /// [`SESSION_ACTIONS_IN_MENU`]).
+    pub session_actions: bool,
 }
+
+/// Whether this platform's menu holds the sessions' actions (no Sessions window here yet).
+pub const SESSION_ACTIONS_IN_MENU: bool = cfg!(not(target_os = "linux"));
 
 /// Builds the menu, icon and tooltip for the given inputs.
 pub fn build(inputs: &MenuInputs) -> Menu {
@@ -353,6 +372,9 @@ pub fn build(inputs: &MenuInputs) -> Menu {
         let sessions = by_profile.get(name).map(Vec::as_slice).unwrap_or(&[]);
         entries.push(profile_submenu(index, name, sessions, inputs));
     }
+
+    entries.push(Entry::Separator);
+    entries.push(item(ItemId::Sessions, "Sessions…"));
 
     if !state.integrations.is_empty() {
         entries.push(Entry::Separator);
@@ -507,14 +529,25 @@ fn profile_submenu(index: usize, name: &str, sessions: &[&Session], inputs: &Men
         name.to_string()
     };
 
+    // Past a page, the active ones first: they are the ones to stop.
+    let ordered: Vec<&Session>;
+    let sessions = if sessions.len() > PAGE {
+        let (active, rest): (Vec<&Session>, Vec<&Session>) = sessions
+            .iter()
+            .partition(|s| state.active.contains_key(&s.id));
+        ordered = active.into_iter().chain(rest).collect();
+        &ordered[..]
+    } else {
+        sessions
+    };
     let (first, rest) = sessions.split_at(sessions.len().min(PAGE));
     let pages = rest.len().div_ceil(PAGE);
-    let mut children = Vec::with_capacity(2 * first.len() + pages);
+    let mut children = Vec::with_capacity(first.len() + pages);
     push_sessions(&mut children, first, inputs);
     for (n, chunk) in rest.chunks(PAGE).enumerate() {
         let from = PAGE * (n + 1) + 1;
         let to = from + chunk.len() - 1;
-        let mut page = Vec::with_capacity(2 * chunk.len());
+        let mut page = Vec::with_capacity(chunk.len());
         push_sessions(&mut page, chunk, inputs);
         children.push(Entry::Submenu {
             label: format!("More… ({from}–{to})"),
@@ -522,6 +555,11 @@ fn profile_submenu(index: usize, name: &str, sessions: &[&Session], inputs: &Men
         });
     }
     Entry::Submenu { label, children }
+}
+
+/// The label of the item that renews a session needing the user.
+pub fn renew_label(alias: &str) -> String {
+    format!("{ATTENTION_MARK}Renew '{alias}' now…")
 }
 
 fn push_sessions(out: &mut Vec<Entry>, sessions: &[&Session], inputs: &MenuInputs) {
@@ -532,25 +570,22 @@ fn push_sessions(out: &mut Vec<Entry>, sessions: &[&Session], inputs: &MenuInput
             checked: inputs.state.active.contains_key(&s.id),
             enabled: true,
         });
-        let needs_user = inputs.attention.contains(&s.id);
-        let mark = if needs_user { ATTENTION_MARK } else { "" };
-        let mut actions = Vec::with_capacity(5);
-        if needs_user {
-            actions.push(item(ItemId::Renew(s.id), "Renew now…"));
+        if inputs.attention.contains(&s.id) {
+            out.push(item(ItemId::Renew(s.id), &renew_label(&s.alias)));
         }
-        actions.extend([
-            item(ItemId::ChangeProfile(s.id), "Change profile…"),
-            item(ItemId::ChangeRegion(s.id), "Change region…"),
-            item(ItemId::TestSession(s.id), "Test credentials"),
-        ]);
-        if matches!(s.kind, SessionKind::IamRoleFederated(_)) {
-            actions.push(item(ItemId::ForgetSignIn(s.id), "Forget sign-in"));
+        if inputs.session_actions {
+            out.push(Entry::Submenu {
+                label: format!("{}…", s.alias),
+                children: vec![
+                    item(ItemId::Edit(s.id), "Edit…"),
+                    item(ItemId::ChangeProfile(s.id), "Change profile…"),
+                    item(ItemId::ChangeRegion(s.id), "Change region…"),
+                    item(ItemId::CreateChained(s.id), "Create chained session…"),
+                    item(ItemId::TestSession(s.id), "Test credentials"),
+                    item(ItemId::RemoveSession(s.id), "Remove…"),
+                ],
+            });
         }
-        actions.push(item(ItemId::RemoveSession(s.id), "Remove…"));
-        out.push(Entry::Submenu {
-            label: format!("{mark}{}…", s.alias),
-            children: actions,
-        });
     }
 }
 
@@ -594,7 +629,7 @@ fn tooltip(inputs: &MenuInputs, active: usize, attention: usize, expired: usize)
 mod tests {
     use super::*;
     use crate::awsfiles::ini::WriteRecord;
-    use crate::model::{Active, IamUser};
+    use crate::model::{Active, IamUser, SessionKind};
     use chrono::Duration;
 
     fn t0() -> DateTime<Utc> {
@@ -645,6 +680,7 @@ mod tests {
             attention,
             start_at_login,
             activity: &BTreeMap::new(),
+            session_actions: false,
         })
     }
 
@@ -690,6 +726,8 @@ mod tests {
             [
                 "default",
                 "",
+                "Sessions…",
+                "",
                 "Add IAM user session…",
                 "Add chained role…",
                 "Add SAML federated role…",
@@ -702,8 +740,8 @@ mod tests {
         );
         assert_eq!(menu.icon, IconState::Idle);
         assert_eq!(menu.tooltip, "credtray — no active session");
-        // Five "Add…"/profile actions, Start at login, Quit, and the placeholder.
-        assert_eq!(menu.count_items(), 8);
+        // Sessions…, five "Add…"/profile actions, Start at login, Quit, and the placeholder.
+        assert_eq!(menu.count_items(), 9);
     }
 
     #[test]
@@ -729,18 +767,9 @@ mod tests {
             };
             let with_session = index > 0 && (index - 1) % 3 == 0;
             if with_session {
-                assert_eq!(children.len(), 2, "{children:?}");
+                // Lean: the check item alone, no per-session submenu.
+                assert_eq!(children.len(), 1, "{children:?}");
                 assert!(matches!(children[0], Entry::Check { checked: false, .. }));
-                let actions: Vec<&str> = children[1].children().iter().map(Entry::label).collect();
-                assert_eq!(
-                    actions,
-                    [
-                        "Change profile…",
-                        "Change region…",
-                        "Test credentials",
-                        "Remove…"
-                    ]
-                );
             } else {
                 assert_eq!(
                     children,
@@ -768,14 +797,14 @@ mod tests {
         let big = &menu.entries[1];
         assert_eq!(big.label(), "big");
         let children = big.children();
-        // 50 sessions (check + actions) directly, then 19 "More…" pages.
-        assert_eq!(children.len(), 2 * PAGE + 19);
+        // 50 sessions directly, then 19 "More…" pages.
+        assert_eq!(children.len(), PAGE + 19);
         let direct = children
             .iter()
             .filter(|e| matches!(e, Entry::Check { .. }))
             .count();
         assert_eq!(direct, PAGE);
-        let pages: Vec<&Entry> = children[2 * PAGE..].iter().collect();
+        let pages: Vec<&Entry> = children[PAGE..].iter().collect();
         assert_eq!(pages[0].label(), "More… (51–100)");
         assert_eq!(pages[18].label(), "More… (951–1000)");
         for p in &pages {
@@ -786,7 +815,7 @@ mod tests {
                 .filter(|e| matches!(e, Entry::Check { .. }))
                 .count();
             assert!(checks <= PAGE && checks > 0);
-            assert!(p.children().len() <= 2 * PAGE);
+            assert_eq!(p.children().len(), checks);
         }
         // Every session reachable exactly once, in creation order.
         let mut seen = Vec::new();
@@ -794,9 +823,28 @@ mod tests {
         assert_eq!(seen, ids);
         let last = menu.find(&ItemId::ToggleSession(ids[999])).unwrap();
         assert_eq!(last.label(), "s999 · iam-user · eu-west-1");
-        assert!(menu.find(&ItemId::RemoveSession(ids[500])).is_some());
-        // 5 items per session, 5 actions, Start at login, Quit, the empty "default".
-        assert_eq!(menu.count_items(), 5 * 1000 + 8);
+        // One item per session, Sessions…, 5 actions, Start at login, Quit, the empty
+        // "default".
+        assert_eq!(menu.count_items(), 1000 + 9);
+
+        // Past a page, the active session comes first; the others keep their order.
+        activate(&mut state, ids[700], 30);
+        let menu = build_with(&state, &BTreeSet::new(), false);
+        let big = &menu.entries[1];
+        assert_eq!(big.label(), "● big");
+        assert_eq!(
+            big.children()[0].id(),
+            Some(ItemId::ToggleSession(ids[700]))
+        );
+        assert!(matches!(
+            big.children()[0],
+            Entry::Check { checked: true, .. }
+        ));
+        let mut seen = Vec::new();
+        toggles(&menu.entries, &mut seen);
+        let mut expected = vec![ids[700]];
+        expected.extend(ids.iter().copied().filter(|i| *i != ids[700]));
+        assert_eq!(seen, expected);
     }
 
     #[test]
@@ -894,29 +942,19 @@ mod tests {
             .iter()
             .map(Entry::label)
             .collect();
+        // The session that needs the user is followed by "Renew … now…"; the others not.
         assert_eq!(
             labels,
             [
                 "a · iam-user · eu-west-1",
-                "a…",
                 "b · iam-user · eu-west-1",
-                "⚠ b…"
+                "⚠ Renew 'b' now…"
             ]
         );
-        // The session that needs the user offers "Renew now…" first; the others do not.
-        let actions = |n: usize| -> Vec<String> {
-            menu.entries[0].children()[n]
-                .children()
-                .iter()
-                .map(|e| e.label().to_string())
-                .collect()
-        };
-        assert_eq!(actions(3)[0], "Renew now…");
         assert_eq!(
-            menu.entries[0].children()[3].children()[0].id(),
+            menu.entries[0].children()[2].id(),
             Some(ItemId::Renew(b_id))
         );
-        assert_eq!(actions(1)[0], "Change profile…");
 
         // Attention wins over idle too.
         state.active.clear();
@@ -953,15 +991,17 @@ mod tests {
         let id = Uuid::new_v4();
         let all = [
             ItemId::ToggleSession(id),
+            ItemId::Renew(id),
+            ItemId::Edit(id),
             ItemId::ChangeProfile(id),
             ItemId::ChangeRegion(id),
+            ItemId::CreateChained(id),
             ItemId::TestSession(id),
             ItemId::RemoveSession(id),
-            ItemId::Renew(id),
+            ItemId::Sessions,
             ItemId::AddIamUser,
             ItemId::AddChainedRole,
             ItemId::AddFederatedRole,
-            ItemId::ForgetSignIn(id),
             ItemId::NamedProfiles,
             ItemId::StartAtLogin,
             ItemId::Quit,
@@ -1008,6 +1048,7 @@ mod tests {
             attention: &BTreeSet::new(),
             start_at_login: false,
             activity,
+            session_actions: false,
         })
     }
 
@@ -1033,6 +1074,8 @@ mod tests {
             top_labels(&menu),
             [
                 "default",
+                "",
+                "Sessions…",
                 "",
                 "Integrations",
                 "corp · logged-in",
@@ -1067,7 +1110,7 @@ mod tests {
                 .collect()
         };
         assert_eq!(
-            actions(3),
+            actions(5),
             [
                 ("Sign out".to_string(), Some(ItemId::SignOut(corp_id)), true),
                 (
@@ -1083,7 +1126,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            actions(4)[0],
+            actions(6)[0],
             ("Sign in…".to_string(), Some(ItemId::SignIn(lab_id)), true)
         );
         assert_eq!(menu.icon, IconState::Idle);
@@ -1098,7 +1141,7 @@ mod tests {
         // Ran out and cannot be renewed.
         state.integration_mut(id).unwrap().sign_in = Some(signed_in(-1, false, false));
         let menu = build_active(&state, &BTreeMap::new());
-        let entry = &menu.entries[3];
+        let entry = &menu.entries[5];
         assert_eq!(entry.label(), "corp · expired ⚠");
         assert_eq!(entry.children()[0].id(), Some(ItemId::SignIn(id)));
         assert_eq!(menu.icon, IconState::Attention);
@@ -1109,7 +1152,7 @@ mod tests {
         // Past its expiry but renewable: still logged in.
         state.integration_mut(id).unwrap().sign_in = Some(signed_in(-1, true, false));
         let menu = build_active(&state, &BTreeMap::new());
-        assert_eq!(menu.entries[3].label(), "corp · logged-in");
+        assert_eq!(menu.entries[5].label(), "corp · logged-in");
         assert_eq!(menu.icon, IconState::Idle);
     }
 
@@ -1122,7 +1165,7 @@ mod tests {
         let mut activity = BTreeMap::new();
         let label_with = |activity: &BTreeMap<Uuid, Activity>| {
             let menu = build_active(&state, activity);
-            let e = menu.entries[3].clone();
+            let e = menu.entries[5].clone();
             assert!(
                 e.children()
                     .iter()
@@ -1148,11 +1191,11 @@ mod tests {
         // An activity for an integration that is gone changes nothing.
         let stray: BTreeMap<Uuid, Activity> = [(Uuid::new_v4(), Activity::SigningIn)].into();
         let menu = build_active(&state, &stray);
-        assert_eq!(menu.entries[3].label(), "corp · logged-out");
+        assert_eq!(menu.entries[5].label(), "corp · logged-out");
     }
 
     #[test]
-    fn a_federated_session_offers_forget_sign_in() {
+    fn every_kind_is_a_check_item_alone_and_sessions_opens_the_window() {
         use crate::model::FederatedRole;
         let mut state = State::new();
         let user = session("keys", "default");
@@ -1168,45 +1211,68 @@ mod tests {
                 duration_secs: 3600,
             }),
         };
-        let (user_id, fed_id) = (user.id, fed.id);
+        let fed_id = fed.id;
         state.add_session(user).unwrap();
         state.add_session(fed).unwrap();
         let menu = build_with(&state, &BTreeSet::new(), false);
+        let children = menu.entries[0].children();
+        assert_eq!(children.len(), 2);
+        assert!(children.iter().all(|e| matches!(e, Entry::Check { .. })));
         assert_eq!(
             menu.find(&ItemId::ToggleSession(fed_id)).unwrap().label(),
             "okta-admin · iam-role-federated · eu-west-1"
         );
-        let actions = |n: usize| -> Vec<(String, Option<ItemId>)> {
-            menu.entries[0].children()[n]
-                .children()
-                .iter()
-                .map(|e| (e.label().to_string(), e.id()))
-                .collect()
-        };
         assert_eq!(
-            actions(3),
-            [
-                (
-                    "Change profile…".into(),
-                    Some(ItemId::ChangeProfile(fed_id))
-                ),
-                ("Change region…".into(), Some(ItemId::ChangeRegion(fed_id))),
-                ("Test credentials".into(), Some(ItemId::TestSession(fed_id))),
-                ("Forget sign-in".into(), Some(ItemId::ForgetSignIn(fed_id))),
-                ("Remove…".into(), Some(ItemId::RemoveSession(fed_id))),
-            ]
-        );
-        // Other kinds have no sign-in to forget.
-        assert!(actions(1)
-            .iter()
-            .all(|(l, _)| l.as_str() != "Forget sign-in"));
-        assert!(menu.find(&ItemId::ForgetSignIn(user_id)).is_none());
-        assert_eq!(ItemId::ForgetSignIn(fed_id).session(), Some(fed_id));
-        assert_eq!(
-            ItemId::parse(&format!("forget-signin:{fed_id}")),
-            Some(ItemId::ForgetSignIn(fed_id))
+            menu.find(&ItemId::Sessions),
+            Some(&Entry::Item {
+                id: ItemId::Sessions,
+                label: "Sessions…".into(),
+                enabled: true,
+            })
         );
         assert!(menu.find(&ItemId::AddFederatedRole).is_some());
+    }
+
+    #[test]
+    fn without_a_sessions_window_each_session_has_its_actions_in_the_menu() {
+        let mut state = State::new();
+        let a = session("a", "default");
+        let a_id = a.id;
+        state.add_session(a).unwrap();
+        let attention: BTreeSet<Uuid> = [a_id].into();
+        let menu = build(&MenuInputs {
+            state: &state,
+            now: t0(),
+            attention: &attention,
+            start_at_login: false,
+            activity: &BTreeMap::new(),
+            session_actions: true,
+        });
+        let children = menu.entries[0].children();
+        let labels: Vec<&str> = children.iter().map(Entry::label).collect();
+        assert_eq!(
+            labels,
+            ["a · iam-user · eu-west-1", "⚠ Renew 'a' now…", "a…"]
+        );
+        let actions: Vec<(&str, Option<ItemId>)> = children[2]
+            .children()
+            .iter()
+            .map(|e| (e.label(), e.id()))
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                ("Edit…", Some(ItemId::Edit(a_id))),
+                ("Change profile…", Some(ItemId::ChangeProfile(a_id))),
+                ("Change region…", Some(ItemId::ChangeRegion(a_id))),
+                ("Create chained session…", Some(ItemId::CreateChained(a_id))),
+                ("Test credentials", Some(ItemId::TestSession(a_id))),
+                ("Remove…", Some(ItemId::RemoveSession(a_id))),
+            ]
+        );
+        for (_, id) in actions {
+            assert_eq!(id.and_then(|i| i.session()), Some(a_id));
+        }
     }
 
     #[test]

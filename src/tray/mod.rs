@@ -10,14 +10,20 @@
 //! - [`icons`]: the idle / active / attention icons built into the binary.
 //!
 //! The tray process is also the agent: it holds the single-instance lock and runs the same
-//! rotation loop as `credtray agent`, whose events become notifications.
+//! rotation loop as `credtray agent`, whose events become notifications. A second launch
+//! brings up the running tray's Sessions window ([`instance`]).
 
+pub mod actions;
 pub mod app;
 pub mod dialogs;
+pub mod forms;
 pub mod icons;
+pub mod instance;
+pub mod interaction;
 pub mod menu;
 pub mod notices;
 pub mod notifier;
+pub mod outcome;
 pub mod render;
 pub mod sessions;
 #[cfg(windows)]
@@ -31,6 +37,35 @@ use tokio::sync::oneshot;
 
 use crate::engine::events::Event;
 use app::{App, Ui, UserEvent};
+
+/// Whether [`prepare_environment`] turned GDK's GL off (and so takes it back once GTK is up).
+#[cfg(target_os = "linux")]
+static GDK_GL_SET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Settings the toolkit reads when it starts, made before any thread runs (`main` calls
+/// this before building the tokio runtime when the tray is to run).
+///
+/// On Linux, GDK's OpenGL support is turned off (`GDK_GL=disable`) unless the user set
+/// `GDK_GL`: nothing in the tray draws with GL, and GTK 3 would otherwise open the GL
+/// driver at start only to choose its visuals — with Mesa's software renderer that maps
+/// LLVM, some 50 MB of the tray's resident memory and a good part of its start-up time.
+/// It is taken out of the environment again once GTK has read it (see [`run`]), so that
+/// the processes the tray starts (a browser, WebKit's) do not inherit it.
+pub fn prepare_environment() {
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("GDK_GL").is_none() {
+        std::env::set_var("GDK_GL", "disable");
+        GDK_GL_SET.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Takes back what [`prepare_environment`] set, once GTK has read it.
+fn restore_environment() {
+    #[cfg(target_os = "linux")]
+    if GDK_GL_SET.swap(false, std::sync::atomic::Ordering::SeqCst) {
+        std::env::remove_var("GDK_GL");
+    }
+}
 
 /// Why the tray cannot show, when it cannot (then the headless agent runs instead).
 fn no_display() -> Option<String> {
@@ -55,13 +90,23 @@ fn no_display() -> Option<String> {
 pub fn run(runtime: tokio::runtime::Runtime) -> Result<ExitCode> {
     let engine = runtime.block_on(crate::cli::engine())?;
     let Some(lock) = crate::agent::try_single_instance(&engine)? else {
-        eprintln!(
-            "credtray: credtray is already running for this user (its icon is in the tray; \
-             `credtray agent` may be running instead)"
-        );
+        // A tray runs: it brings up its Sessions window (the headless agent answers nothing).
+        match instance::ask_to_show(engine.store.dir(), instance::ANSWER_WAIT) {
+            Ok(instance::Asked::Shown) => {
+                eprintln!("credtray: credtray is already running; its Sessions window is shown")
+            }
+            Ok(instance::Asked::NoAnswer) | Err(_) => eprintln!(
+                "credtray: credtray is already running for this user (its icon is in the tray; \
+                 `credtray agent` may be running instead)"
+            ),
+        }
         return Ok(ExitCode::SUCCESS);
     };
-    if let Some(why) = no_display() {
+    let cannot_show = no_display();
+    tracing::debug!("toolkit initialised");
+    // GTK has read its settings (or never will): the environment is the user's again.
+    restore_environment();
+    if let Some(why) = cannot_show {
         eprintln!("credtray: {why}; running the headless agent instead (Ctrl-C stops it)");
         runtime.block_on(crate::agent::supervise(
             engine,
@@ -90,6 +135,14 @@ pub fn run(runtime: tokio::runtime::Runtime) -> Result<ExitCode> {
         dialog_ui.send(UserEvent::DialogAnswer(id, answer));
     });
 
+    // A second `credtray` asks for the Sessions window.
+    let instance_ui = ui.clone();
+    let _listener = instance::listen(engine.store.dir(), move || {
+        instance_ui.send(UserEvent::ShowSessions);
+    })
+    .map_err(|e| tracing::warn!("a second launch cannot bring up the Sessions window: {e}"))
+    .ok();
+
     // The agent: rotation, expiry, and the watch on the state file.
     let (agent_stop, agent_stopped) = oneshot::channel::<()>();
     let events_ui = ui.clone();
@@ -98,9 +151,9 @@ pub fn run(runtime: tokio::runtime::Runtime) -> Result<ExitCode> {
     });
     let agent_engine = engine.clone();
     // Rotation asks no one, but tries a federated session's sign-in in a hidden window.
-    let rotation = std::sync::Arc::new(app::SilentRotation::new(
+    let rotation = std::sync::Arc::new(interaction::SilentRotation::new(
         ui.clone(),
-        app::SILENT_SIGN_IN_TIMEOUT,
+        interaction::SILENT_SIGN_IN_TIMEOUT,
     ));
     runtime.spawn(async move {
         let stop = async {
@@ -116,6 +169,7 @@ pub fn run(runtime: tokio::runtime::Runtime) -> Result<ExitCode> {
     });
 
     let mut app = App::new(engine, runtime.handle().clone(), ui, agent_stop);
+    tracing::debug!("event loop made");
     #[cfg(any(target_os = "linux", target_os = "macos", target_os = "windows"))]
     {
         use tao::platform::run_return::EventLoopExtRunReturn;

@@ -430,6 +430,7 @@ mod tests {
                 attention: &BTreeSet::new(),
                 start_at_login: false,
                 activity: &Default::default(),
+                session_actions: false,
             })
         };
         let find = |r: &Rendered| -> (String, String) {
@@ -489,6 +490,7 @@ mod tests {
                 attention: &BTreeSet::new(),
                 start_at_login: false,
                 activity: &Default::default(),
+                session_actions: false,
             })
         };
         let mut state = State::new();
@@ -539,6 +541,7 @@ mod tests {
                 attention: &BTreeSet::new(),
                 start_at_login: false,
                 activity,
+                session_actions: false,
             })
         };
         let idle = BTreeMap::new();
@@ -571,7 +574,7 @@ mod tests {
         r.update(menu_of(&idle)).unwrap();
         assert_eq!(texts(&r), before);
         assert_eq!(
-            top_key(&r.model().entries[3]),
+            top_key(&r.model().entries[5]),
             format!("g:{id}"),
             "an integration's submenu is known by the integration, not its label"
         );

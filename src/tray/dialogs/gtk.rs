@@ -20,9 +20,11 @@ use gtk::prelude::*;
 use uuid::Uuid;
 
 use super::{
-    titles, ChainedRoleForm, ChainedRoleRequest, ChoiceRequest, ConfirmRequest, FederatedRoleForm,
-    FederatedRoleRequest, IamUserForm, IamUserRequest, IntegrationForm, IntegrationRequest,
-    MfaRequest, ProfileChoice, ProfilesRequest, SignInWaitRequest, TextRequest,
+    titles, ChainedRoleForm, ChainedRoleRequest, ChoiceRequest, ConfirmRequest,
+    EditChainedRoleRequest, EditFederatedRoleRequest, EditIamUserRequest, EditSsoSessionRequest,
+    FederatedRoleEdit, FederatedRoleForm, FederatedRoleRequest, IamUserEdit, IamUserForm,
+    IamUserRequest, IntegrationForm, IntegrationRequest, MfaRequest, NewKeys, ProfileChoice,
+    ProfilesRequest, SignInWaitRequest, SsoSessionEdit, TextRequest,
 };
 use crate::model::profile::DEFAULT_PROFILE;
 use crate::model::session::{FEDERATED_DURATION_RANGE, ROLE_DURATION_RANGE, USER_DURATION_RANGE};
@@ -394,12 +396,6 @@ fn form_grid() -> gtk::Grid {
     grid
 }
 
-/// Adds a labelled row to a form.
-fn form_row(grid: &gtk::Grid, row: i32, mnemonic: &str, field: &impl IsA<gtk::Widget>) {
-    grid.attach(&field_label(mnemonic, field), 0, row, 1, 1);
-    grid.attach(field, 1, row, 1, 1);
-}
-
 /// The text of a field, trimmed.
 fn trimmed(entry: &gtk::Entry) -> String {
     entry.text().trim().to_owned()
@@ -408,6 +404,174 @@ fn trimmed(entry: &gtk::Entry) -> String {
 /// The text of an optional field, trimmed; `None` when empty.
 fn optional(entry: &gtk::Entry) -> Option<String> {
     Some(trimmed(entry)).filter(|text| !text.is_empty())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The forms' shape
+
+/// Connects a field's change signal to the form's refresh.
+type Watch = Box<dyn Fn(&Rc<dyn Fn()>)>;
+
+/// A form being built: labelled rows in a two-column grid (labels on the left, fields
+/// filling the right), each field remembering how to say it changed, so that
+/// [`FormBuilder::finish`] can bind them all to the dialog's value in one place.
+struct FormBuilder {
+    grid: gtk::Grid,
+    row: i32,
+    /// Connects each field's change signal to the form's refresh.
+    watch: Vec<Watch>,
+    /// The field that gets the focus when the form opens.
+    first: Option<gtk::Widget>,
+}
+
+impl FormBuilder {
+    fn new() -> Self {
+        FormBuilder {
+            grid: form_grid(),
+            row: 0,
+            watch: Vec::new(),
+            first: None,
+        }
+    }
+
+    /// Adds a row: `field` under the label `mnemonic`, or alone in the right-hand column.
+    fn row(&mut self, mnemonic: Option<&str>, field: &impl IsA<gtk::Widget>, focus: &gtk::Widget) {
+        if let Some(m) = mnemonic {
+            self.grid.attach(&field_label(m, focus), 0, self.row, 1, 1);
+        }
+        self.grid.attach(field, 1, self.row, 1, 1);
+        self.row += 1;
+        if self.first.is_none() {
+            self.first = Some(focus.clone());
+        }
+    }
+
+    /// A one-line text field (Enter activates the default button).
+    fn text(&mut self, mnemonic: &str, initial: &str, placeholder: Option<&str>) -> gtk::Entry {
+        let field = entry(initial);
+        field.set_placeholder_text(placeholder);
+        self.row(Some(mnemonic), &field, field.upcast_ref());
+        let f = field.clone();
+        self.watch.push(Box::new(move |r| {
+            let r = r.clone();
+            f.connect_changed(move |_| r());
+        }));
+        field
+    }
+
+    /// A masked text field (a secret: never shown, never copied).
+    fn secret(&mut self, mnemonic: &str) -> gtk::Entry {
+        let field = self.text(mnemonic, "", None);
+        field.set_visibility(false);
+        field.set_input_purpose(gtk::InputPurpose::Password);
+        field
+    }
+
+    /// A combo box of `items` that also takes a typed value.
+    fn combo(&mut self, mnemonic: &str, items: &[String], initial: &str) -> gtk::ComboBoxText {
+        let combo = combo_with_entry(items, initial);
+        let focus: gtk::Widget = match combo_entry(&combo) {
+            Some(e) => e.upcast(),
+            None => combo.clone().upcast(),
+        };
+        self.row(Some(mnemonic), &combo, &focus);
+        let c = combo.clone();
+        self.watch.push(Box::new(move |r| on_combo_change(&c, r)));
+        combo
+    }
+
+    /// A choice among `items` (id, label), `selected` chosen at first (else the first).
+    fn pick(
+        &mut self,
+        mnemonic: &str,
+        items: &[(Uuid, String)],
+        selected: Option<Uuid>,
+    ) -> gtk::ComboBoxText {
+        let combo = gtk::ComboBoxText::new();
+        for (id, label) in items {
+            combo.append(Some(&id.to_string()), label);
+        }
+        combo.set_hexpand(true);
+        let chosen = selected.is_some_and(|id| combo.set_active_id(Some(&id.to_string())));
+        if !chosen && !items.is_empty() {
+            combo.set_active(Some(0));
+        }
+        self.row(Some(mnemonic), &combo, combo.upcast_ref());
+        let c = combo.clone();
+        self.watch.push(Box::new(move |r| {
+            let r = r.clone();
+            c.connect_changed(move |_| r());
+        }));
+        combo
+    }
+
+    /// A duration in seconds within `range`, with a line saying it in hours.
+    fn duration(&mut self, mnemonic: &str, range: (u32, u32), initial: u32) -> gtk::SpinButton {
+        let (spin, row) = duration_field(range, initial);
+        self.row(Some(mnemonic), &row, spin.upcast_ref());
+        let s = spin.clone();
+        self.watch.push(Box::new(move |r| {
+            let r = r.clone();
+            s.connect_value_changed(move |_| r());
+        }));
+        spin
+    }
+
+    /// A check box in the right-hand column.
+    fn check(&mut self, mnemonic: &str, active: bool) -> gtk::CheckButton {
+        let check = gtk::CheckButton::with_mnemonic(mnemonic);
+        check.set_active(active);
+        self.row(None, &check, check.upcast_ref());
+        let c = check.clone();
+        self.watch.push(Box::new(move |r| {
+            let r = r.clone();
+            c.connect_toggled(move |_| r());
+        }));
+        check
+    }
+
+    /// Puts the form in the dialog, makes `read` its value (checked on every change of
+    /// any field), and shows it with the first field focused.
+    fn finish<T: 'static>(self, shell: &Shell<T>, read: impl Fn() -> Result<T, String> + 'static) {
+        shell.body.add(&self.grid);
+        let refresh = shell.bind(read);
+        for watch in &self.watch {
+            watch(&refresh);
+        }
+        match &self.first {
+            Some(first) => shell.open(first),
+            None => shell.open(&shell.ok),
+        }
+    }
+}
+
+/// A form dialog: its frame, a bold heading and a dim line under it.
+fn form_shell<T: 'static>(
+    title: &str,
+    ok_label: &str,
+    heading_text: &str,
+    dim_text: &str,
+    done: Box<dyn FnOnce(Option<T>)>,
+) -> Shell<T> {
+    let shell = Shell::new(title, "Cancel", ok_label, done);
+    shell.window.set_default_size(FORM_WIDTH, -1);
+    shell.body.add(&heading(heading_text));
+    shell.body.add(&dim(dim_text));
+    shell
+}
+
+/// `Err(what)` when `value` is empty.
+fn required(value: &str, what: &str) -> Result<(), String> {
+    if value.is_empty() {
+        Err(what.to_string())
+    } else {
+        Ok(())
+    }
+}
+
+/// The id chosen in a [`FormBuilder::pick`] field.
+fn picked(combo: &gtk::ComboBoxText) -> Option<Uuid> {
+    combo.active_id().and_then(|id| Uuid::parse_str(&id).ok())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -562,184 +726,181 @@ pub fn confirm(req: ConfirmRequest, done: Box<dyn FnOnce(bool)>) {
 
 /// See [`IamUserRequest`]. The secret access key is typed into a masked field.
 pub fn add_iam_user(req: IamUserRequest, done: Box<dyn FnOnce(Option<IamUserForm>)>) {
-    let shell = Shell::new(titles::ADD_IAM_USER, "Cancel", "Add", done);
-    shell.window.set_default_size(FORM_WIDTH, -1);
-    shell
-        .body
-        .add(&heading("Add a session for an IAM user's access key"));
-    shell.body.add(&dim(
+    let shell = form_shell(
+        titles::ADD_IAM_USER,
+        "Add",
+        "Add a session for an IAM user's access key",
         "The secret access key goes to the OS keychain; the AWS files get short-lived \
          credentials only.",
-    ));
-
-    let alias = entry("");
-    alias.set_placeholder_text(Some("e.g. work"));
-    let profile = combo_with_entry(&req.profiles, &req.profile);
-    let region = combo_with_entry(&req.regions, &req.region);
-    let key_id = entry("");
-    key_id.set_placeholder_text(Some("AKIA…"));
-    let secret = entry("");
-    secret.set_visibility(false);
-    secret.set_input_purpose(gtk::InputPurpose::Password);
-    let mfa = entry("");
-    mfa.set_placeholder_text(Some("arn:aws:iam::123456789012:mfa/name (optional)"));
-    let (duration, duration_row) = duration_field(USER_DURATION_RANGE, req.duration_secs);
-
-    let grid = form_grid();
-    form_row(&grid, 0, "_Alias:", &alias);
-    form_row(&grid, 1, "_Profile:", &profile);
-    form_row(&grid, 2, "_Region:", &region);
-    form_row(&grid, 3, "Access _key ID:", &key_id);
-    form_row(&grid, 4, "_Secret access key:", &secret);
-    form_row(&grid, 5, "_MFA device:", &mfa);
-    grid.attach(&field_label("_Duration:", &duration), 0, 6, 1, 1);
-    grid.attach(&duration_row, 1, 6, 1, 1);
-    shell.body.add(&grid);
-
-    let validate = req.validate;
-    let fields = (
-        alias.clone(),
-        profile.clone(),
-        region.clone(),
-        key_id.clone(),
-        secret.clone(),
-        mfa.clone(),
-        duration.clone(),
+        done,
     );
-    let refresh = shell.bind(move || {
-        let (alias, profile, region, key_id, secret, mfa, duration) = &fields;
+    let mut form = FormBuilder::new();
+    let alias = form.text("_Alias:", "", Some("e.g. work"));
+    let profile = form.combo("_Profile:", &req.profiles, &req.profile);
+    let region = form.combo("_Region:", &req.regions, &req.region);
+    let key_id = form.text("Access _key ID:", "", Some("AKIA…"));
+    let secret = form.secret("_Secret access key:");
+    let mfa = form.text(
+        "_MFA device:",
+        "",
+        Some("arn:aws:iam::123456789012:mfa/name (optional)"),
+    );
+    let duration = form.duration("_Duration:", USER_DURATION_RANGE, req.duration_secs);
+    let validate = req.validate;
+    form.finish(&shell, move || {
         let form = IamUserForm {
-            alias: trimmed(alias),
-            profile: combo_value(profile),
-            region: combo_value(region),
-            access_key_id: trimmed(key_id),
+            alias: trimmed(&alias),
+            profile: combo_value(&profile),
+            region: combo_value(&region),
+            access_key_id: trimmed(&key_id),
             secret_access_key: secret.text().to_string(),
-            mfa_serial: optional(mfa),
-            duration_secs: duration_value(duration),
+            mfa_serial: optional(&mfa),
+            duration_secs: duration_value(&duration),
         };
-        if form.alias.is_empty() {
-            return Err("Type an alias".into());
-        }
-        if form.profile.is_empty() {
-            return Err("Choose or type a profile".into());
-        }
-        if form.region.is_empty() {
-            return Err("Choose or type a region".into());
-        }
-        if form.access_key_id.is_empty() {
-            return Err("Type the access key ID".into());
-        }
-        if form.secret_access_key.is_empty() {
-            return Err("Type the secret access key".into());
-        }
+        required(&form.alias, "Type an alias")?;
+        required(&form.profile, "Choose or type a profile")?;
+        required(&form.region, "Choose or type a region")?;
+        required(&form.access_key_id, "Type the access key ID")?;
+        required(&form.secret_access_key, "Type the secret access key")?;
         validate(&form).map(|()| form)
     });
-    for field in [&alias, &key_id, &secret, &mfa] {
-        let r = refresh.clone();
-        field.connect_changed(move |_| r());
+}
+
+/// The rows of the chained role form (add and edit): alias, parent, role, profile, region,
+/// duration; `read` gives the form's value.
+fn chained_role_rows(
+    form: &mut FormBuilder,
+    initial: &ChainedRoleForm,
+    profiles: &[String],
+    regions: &[String],
+    parents: &[(Uuid, String)],
+    placeholders: bool,
+) -> impl Fn() -> Result<ChainedRoleForm, String> {
+    let hint = |text: &'static str| placeholders.then_some(text);
+    let alias = form.text("_Alias:", &initial.alias, hint("e.g. prod-admin"));
+    let parent = form.pick("Pa_rent session:", parents, Some(initial.parent));
+    let role_arn = form.text(
+        "Role A_RN:",
+        &initial.role_arn,
+        hint("arn:aws:iam::123456789012:role/name"),
+    );
+    let session_name = form.text("Role _session name:", &initial.role_session_name, None);
+    let external_id = form.text(
+        "_External ID:",
+        initial.external_id.as_deref().unwrap_or(""),
+        Some("(optional)"),
+    );
+    let profile = form.combo("_Profile:", profiles, &initial.profile);
+    let region = form.combo("Re_gion:", regions, &initial.region);
+    let duration = form.duration("_Duration:", ROLE_DURATION_RANGE, initial.duration_secs);
+    move || {
+        let Some(parent) = picked(&parent) else {
+            return Err("Choose the parent session (add a session first if there is none)".into());
+        };
+        let form = ChainedRoleForm {
+            alias: trimmed(&alias),
+            profile: combo_value(&profile),
+            region: combo_value(&region),
+            parent,
+            role_arn: trimmed(&role_arn),
+            role_session_name: trimmed(&session_name),
+            external_id: optional(&external_id),
+            duration_secs: duration_value(&duration),
+        };
+        required(&form.alias, "Type an alias")?;
+        required(&form.role_arn, "Type the role ARN")?;
+        required(&form.role_session_name, "Type a role session name")?;
+        required(&form.profile, "Choose or type a profile")?;
+        required(&form.region, "Choose or type a region")?;
+        Ok(form)
     }
-    on_combo_change(&profile, &refresh);
-    on_combo_change(&region, &refresh);
-    duration.connect_value_changed(move |_| refresh());
-    shell.open(&alias);
 }
 
 /// See [`ChainedRoleRequest`].
 pub fn add_chained_role(req: ChainedRoleRequest, done: Box<dyn FnOnce(Option<ChainedRoleForm>)>) {
-    let shell = Shell::new(titles::ADD_CHAINED_ROLE, "Cancel", "Add", done);
-    shell.window.set_default_size(FORM_WIDTH, -1);
-    shell
-        .body
-        .add(&heading("Add a session that assumes a role"));
-    shell.body.add(&dim(
+    let shell = form_shell(
+        titles::ADD_CHAINED_ROLE,
+        "Add",
+        "Add a session that assumes a role",
         "Its credentials come from the parent session's, by AssumeRole.",
-    ));
-
-    let alias = entry("");
-    alias.set_placeholder_text(Some("e.g. prod-admin"));
-    let parent = gtk::ComboBoxText::new();
-    for (id, label) in &req.parents {
-        parent.append(Some(&id.to_string()), label);
-    }
-    parent.set_hexpand(true);
-    if !req.parents.is_empty() {
-        parent.set_active(Some(0));
-    }
-    let role_arn = entry("");
-    role_arn.set_placeholder_text(Some("arn:aws:iam::123456789012:role/name"));
-    let session_name = entry(&req.role_session_name);
-    let external_id = entry("");
-    external_id.set_placeholder_text(Some("(optional)"));
-    let profile = combo_with_entry(&req.profiles, &req.profile);
-    let region = combo_with_entry(&req.regions, &req.region);
-    let (duration, duration_row) = duration_field(ROLE_DURATION_RANGE, req.duration_secs);
-
-    let grid = form_grid();
-    form_row(&grid, 0, "_Alias:", &alias);
-    form_row(&grid, 1, "Pa_rent session:", &parent);
-    form_row(&grid, 2, "Role A_RN:", &role_arn);
-    form_row(&grid, 3, "Role _session name:", &session_name);
-    form_row(&grid, 4, "_External ID:", &external_id);
-    form_row(&grid, 5, "_Profile:", &profile);
-    form_row(&grid, 6, "Re_gion:", &region);
-    grid.attach(&field_label("_Duration:", &duration), 0, 7, 1, 1);
-    grid.attach(&duration_row, 1, 7, 1, 1);
-    shell.body.add(&grid);
-
-    let validate = req.validate;
-    let fields = (
-        alias.clone(),
-        parent.clone(),
-        role_arn.clone(),
-        session_name.clone(),
-        external_id.clone(),
-        profile.clone(),
-        region.clone(),
-        duration.clone(),
+        done,
     );
-    let refresh = shell.bind(move || {
-        let (alias, parent, role_arn, session_name, external_id, profile, region, duration) =
-            &fields;
-        let Some(parent) = parent.active_id().and_then(|id| Uuid::parse_str(&id).ok()) else {
-            return Err("Choose the parent session (add a session first if there is none)".into());
-        };
-        let form = ChainedRoleForm {
-            alias: trimmed(alias),
-            profile: combo_value(profile),
-            region: combo_value(region),
-            parent,
-            role_arn: trimmed(role_arn),
-            role_session_name: trimmed(session_name),
-            external_id: optional(external_id),
-            duration_secs: duration_value(duration),
-        };
-        if form.alias.is_empty() {
-            return Err("Type an alias".into());
-        }
-        if form.role_arn.is_empty() {
-            return Err("Type the role ARN".into());
-        }
-        if form.role_session_name.is_empty() {
-            return Err("Type a role session name".into());
-        }
-        if form.profile.is_empty() {
-            return Err("Choose or type a profile".into());
-        }
-        if form.region.is_empty() {
-            return Err("Choose or type a region".into());
-        }
+    let initial = ChainedRoleForm {
+        alias: String::new(),
+        profile: req.profile.clone(),
+        region: req.region.clone(),
+        parent: req.parents.first().map(|(id, _)| *id).unwrap_or_default(),
+        role_arn: String::new(),
+        role_session_name: req.role_session_name.clone(),
+        external_id: None,
+        duration_secs: req.duration_secs,
+    };
+    let mut form = FormBuilder::new();
+    let read = chained_role_rows(
+        &mut form,
+        &initial,
+        &req.profiles,
+        &req.regions,
+        &req.parents,
+        true,
+    );
+    let validate = req.validate;
+    form.finish(&shell, move || {
+        let form = read()?;
         validate(&form).map(|()| form)
     });
-    for field in [&alias, &role_arn, &session_name, &external_id] {
-        let r = refresh.clone();
-        field.connect_changed(move |_| r());
+}
+
+/// The rows of the SAML federated role form (add and edit).
+fn federated_role_rows(
+    form: &mut FormBuilder,
+    initial: &FederatedRoleForm,
+    profiles: &[String],
+    regions: &[String],
+    placeholders: bool,
+) -> impl Fn() -> Result<FederatedRoleForm, String> {
+    let hint = |text: &'static str| placeholders.then_some(text);
+    let alias = form.text("_Alias:", &initial.alias, hint("e.g. okta-admin"));
+    let profile = form.combo("_Profile:", profiles, &initial.profile);
+    let region = form.combo("Re_gion:", regions, &initial.region);
+    let role_arn = form.text(
+        "Role A_RN:",
+        &initial.role_arn,
+        hint("arn:aws:iam::123456789012:role/name"),
+    );
+    let idp_arn = form.text(
+        "_IdP ARN:",
+        &initial.idp_arn,
+        hint("arn:aws:iam::123456789012:saml-provider/name"),
+    );
+    let saml_url = form.text(
+        "SAML sign-in _URL:",
+        &initial.saml_url,
+        hint("https://idp.example.com/…/saml"),
+    );
+    let duration = form.duration(
+        "_Duration:",
+        FEDERATED_DURATION_RANGE,
+        initial.duration_secs,
+    );
+    move || {
+        let form = FederatedRoleForm {
+            alias: trimmed(&alias),
+            profile: combo_value(&profile),
+            region: combo_value(&region),
+            role_arn: trimmed(&role_arn),
+            idp_arn: trimmed(&idp_arn),
+            saml_url: trimmed(&saml_url),
+            duration_secs: duration_value(&duration),
+        };
+        required(&form.alias, "Type an alias")?;
+        required(&form.profile, "Choose or type a profile")?;
+        required(&form.region, "Choose or type a region")?;
+        required(&form.role_arn, "Type the role ARN")?;
+        required(&form.idp_arn, "Type the IdP ARN (the IAM SAML provider)")?;
+        required(&form.saml_url, "Type the IdP's SAML sign-in URL")?;
+        Ok(form)
     }
-    let r = refresh.clone();
-    parent.connect_changed(move |_| r());
-    on_combo_change(&profile, &refresh);
-    on_combo_change(&region, &refresh);
-    duration.connect_value_changed(move |_| refresh());
-    shell.open(&alias);
 }
 
 /// See [`FederatedRoleRequest`].
@@ -747,88 +908,205 @@ pub fn add_federated_role(
     req: FederatedRoleRequest,
     done: Box<dyn FnOnce(Option<FederatedRoleForm>)>,
 ) {
-    let shell = Shell::new(titles::ADD_FEDERATED_ROLE, "Cancel", "Add", done);
-    shell.window.set_default_size(FORM_WIDTH, -1);
-    shell.body.add(&heading(
+    let shell = form_shell(
+        titles::ADD_FEDERATED_ROLE,
+        "Add",
         "Add a role you sign in to through a SAML identity provider",
-    ));
-    shell.body.add(&dim(
         "Starting it opens the IdP's sign-in page; its SAML assertion is exchanged for the \
          role's credentials by AssumeRoleWithSAML, and never leaves this machine otherwise.",
-    ));
-
-    let alias = entry("");
-    alias.set_placeholder_text(Some("e.g. okta-admin"));
-    let profile = combo_with_entry(&req.profiles, &req.profile);
-    let region = combo_with_entry(&req.regions, &req.region);
-    let role_arn = entry("");
-    role_arn.set_placeholder_text(Some("arn:aws:iam::123456789012:role/name"));
-    let idp_arn = entry("");
-    idp_arn.set_placeholder_text(Some("arn:aws:iam::123456789012:saml-provider/name"));
-    let saml_url = entry("");
-    saml_url.set_placeholder_text(Some("https://idp.example.com/…/saml"));
-    let (duration, duration_row) = duration_field(FEDERATED_DURATION_RANGE, req.duration_secs);
-
-    let grid = form_grid();
-    form_row(&grid, 0, "_Alias:", &alias);
-    form_row(&grid, 1, "_Profile:", &profile);
-    form_row(&grid, 2, "Re_gion:", &region);
-    form_row(&grid, 3, "Role A_RN:", &role_arn);
-    form_row(&grid, 4, "_IdP ARN:", &idp_arn);
-    form_row(&grid, 5, "SAML sign-in _URL:", &saml_url);
-    grid.attach(&field_label("_Duration:", &duration), 0, 6, 1, 1);
-    grid.attach(&duration_row, 1, 6, 1, 1);
-    shell.body.add(&grid);
-
-    let validate = req.validate;
-    let fields = (
-        alias.clone(),
-        profile.clone(),
-        region.clone(),
-        role_arn.clone(),
-        idp_arn.clone(),
-        saml_url.clone(),
-        duration.clone(),
+        done,
     );
-    let refresh = shell.bind(move || {
-        let (alias, profile, region, role_arn, idp_arn, saml_url, duration) = &fields;
-        let form = FederatedRoleForm {
-            alias: trimmed(alias),
-            profile: combo_value(profile),
-            region: combo_value(region),
-            role_arn: trimmed(role_arn),
-            idp_arn: trimmed(idp_arn),
-            saml_url: trimmed(saml_url),
-            duration_secs: duration_value(duration),
-        };
-        if form.alias.is_empty() {
-            return Err("Type an alias".into());
-        }
-        if form.profile.is_empty() {
-            return Err("Choose or type a profile".into());
-        }
-        if form.region.is_empty() {
-            return Err("Choose or type a region".into());
-        }
-        if form.role_arn.is_empty() {
-            return Err("Type the role ARN".into());
-        }
-        if form.idp_arn.is_empty() {
-            return Err("Type the IdP ARN (the IAM SAML provider)".into());
-        }
-        if form.saml_url.is_empty() {
-            return Err("Type the IdP's SAML sign-in URL".into());
-        }
+    let initial = FederatedRoleForm {
+        alias: String::new(),
+        profile: req.profile.clone(),
+        region: req.region.clone(),
+        role_arn: String::new(),
+        idp_arn: String::new(),
+        saml_url: String::new(),
+        duration_secs: req.duration_secs,
+    };
+    let mut form = FormBuilder::new();
+    let read = federated_role_rows(&mut form, &initial, &req.profiles, &req.regions, true);
+    let validate = req.validate;
+    form.finish(&shell, move || {
+        let form = read()?;
         validate(&form).map(|()| form)
     });
-    for field in [&alias, &role_arn, &idp_arn, &saml_url] {
-        let r = refresh.clone();
-        field.connect_changed(move |_| r());
+}
+
+/// What an edit form says while its value is valid but unchanged: nothing (Save waits).
+fn unchanged<T: PartialEq>(shown: &T, now: &T) -> Result<(), String> {
+    if shown == now {
+        Err(String::new())
+    } else {
+        Ok(())
     }
-    on_combo_change(&profile, &refresh);
-    on_combo_change(&region, &refresh);
-    duration.connect_value_changed(move |_| refresh());
-    shell.open(&alias);
+}
+
+/// See [`EditIamUserRequest`]: the session's fields, and "Replace access keys", which
+/// enables two masked fields for the new pair (the old keys are never shown).
+pub fn edit_iam_user(req: EditIamUserRequest, done: Box<dyn FnOnce(Option<IamUserEdit>)>) {
+    let shown = req.current;
+    let shell = form_shell(
+        &titles::edit(&shown.alias),
+        "Save",
+        &format!("Edit IAM user session '{}'", shown.alias),
+        "Only what you change is saved. An active session restarts when its profile, region \
+         or credentials change. New keys go to the OS keychain; the old ones are never shown.",
+        done,
+    );
+    let mut form = FormBuilder::new();
+    let alias = form.text("_Alias:", &shown.alias, None);
+    let profile = form.combo("_Profile:", &req.profiles, &shown.profile);
+    let region = form.combo("_Region:", &req.regions, &shown.region);
+    let mfa = form.text(
+        "_MFA device:",
+        shown.mfa_serial.as_deref().unwrap_or(""),
+        Some("arn:aws:iam::123456789012:mfa/name (optional)"),
+    );
+    let duration = form.duration("_Duration:", USER_DURATION_RANGE, shown.duration_secs);
+    let replace = form.check("Replace access _keys", false);
+    let key_id = form.secret("Access key _ID:");
+    let secret = form.secret("_Secret access key:");
+    for field in [&key_id, &secret] {
+        field.set_sensitive(false);
+    }
+    {
+        let (key_id, secret) = (key_id.clone(), secret.clone());
+        replace.connect_toggled(move |check| {
+            let on = check.is_active();
+            for field in [&key_id, &secret] {
+                field.set_sensitive(on);
+                if !on {
+                    field.set_text("");
+                }
+            }
+        });
+    }
+    let validate = req.validate;
+    form.finish(&shell, move || {
+        let new_keys = if replace.is_active() {
+            let keys = NewKeys {
+                access_key_id: key_id.text().trim().to_string(),
+                secret_access_key: secret.text().to_string(),
+            };
+            required(&keys.access_key_id, "Type the new access key ID")?;
+            required(&keys.secret_access_key, "Type the new secret access key")?;
+            Some(keys)
+        } else {
+            None
+        };
+        let form = IamUserEdit {
+            alias: trimmed(&alias),
+            profile: combo_value(&profile),
+            region: combo_value(&region),
+            mfa_serial: optional(&mfa),
+            duration_secs: duration_value(&duration),
+            new_keys,
+        };
+        required(&form.alias, "Type an alias")?;
+        required(&form.profile, "Choose or type a profile")?;
+        required(&form.region, "Choose or type a region")?;
+        validate(&form)?;
+        unchanged(&shown, &form).map(|()| form)
+    });
+}
+
+/// See [`EditChainedRoleRequest`]: the chained role form, filled with the session's
+/// fields; the parents offered are those that make no cycle.
+pub fn edit_chained_role(
+    req: EditChainedRoleRequest,
+    done: Box<dyn FnOnce(Option<ChainedRoleForm>)>,
+) {
+    let shown = req.current;
+    let shell = form_shell(
+        &titles::edit(&shown.alias),
+        "Save",
+        &format!("Edit chained role '{}'", shown.alias),
+        "Only what you change is saved. An active session restarts at once when its role, \
+         parent or other credentials fields change, with what is chained below it.",
+        done,
+    );
+    let mut form = FormBuilder::new();
+    let read = chained_role_rows(
+        &mut form,
+        &shown,
+        &req.profiles,
+        &req.regions,
+        &req.parents,
+        false,
+    );
+    let validate = req.validate;
+    form.finish(&shell, move || {
+        let form = read()?;
+        validate(&form)?;
+        unchanged(&shown, &form).map(|()| form)
+    });
+}
+
+/// See [`EditFederatedRoleRequest`]: the federated role form, filled with the session's
+/// fields, and "Forget the remembered sign-in".
+pub fn edit_federated_role(
+    req: EditFederatedRoleRequest,
+    done: Box<dyn FnOnce(Option<FederatedRoleEdit>)>,
+) {
+    let shown = FederatedRoleEdit {
+        role: req.current,
+        forget_signin: false,
+    };
+    let shell = form_shell(
+        &titles::edit(&shown.role.alias),
+        "Save",
+        &format!("Edit SAML federated role '{}'", shown.role.alias),
+        "Only what you change is saved. An active session restarts at once when its role, \
+         IdP or sign-in URL changes.",
+        done,
+    );
+    let mut form = FormBuilder::new();
+    let read = federated_role_rows(&mut form, &shown.role, &req.profiles, &req.regions, false);
+    let forget = form.check(
+        "_Forget the remembered sign-in (the IdP's cookies): the next start signs in again",
+        false,
+    );
+    let validate = req.validate;
+    form.finish(&shell, move || {
+        let form = FederatedRoleEdit {
+            role: read()?,
+            forget_signin: forget.is_active(),
+        };
+        validate(&form)?;
+        unchanged(&shown, &form).map(|()| form)
+    });
+}
+
+/// See [`EditSsoSessionRequest`]: profile and region only (the rest follows the portal).
+pub fn edit_sso_session(req: EditSsoSessionRequest, done: Box<dyn FnOnce(Option<SsoSessionEdit>)>) {
+    let shown = req.current;
+    let shell = form_shell(
+        &titles::edit(&req.alias),
+        "Save",
+        &format!("Edit '{}'", req.alias),
+        &format!(
+            "{}. Its alias, account and role follow the portal; the profile and region it \
+             writes are yours. An active session restarts when they change.",
+            req.about
+        ),
+        done,
+    );
+    let mut form = FormBuilder::new();
+    let profile = form.combo("_Profile:", &req.profiles, &shown.profile);
+    let region = form.combo("_Region:", &req.regions, &shown.region);
+    let validate = req.validate;
+    form.finish(&shell, move || {
+        let form = SsoSessionEdit {
+            profile: combo_value(&profile),
+            region: combo_value(&region),
+        };
+        required(&form.profile, "Choose or type a profile")?;
+        required(&form.region, "Choose or type a region")?;
+        validate(&form)?;
+        unchanged(&shown, &form).map(|()| form)
+    });
 }
 
 /// See [`ProfilesRequest`]: the list of profiles, with Add…, Rename… and Remove…; each of
@@ -954,54 +1232,34 @@ pub fn named_profiles(req: ProfilesRequest, done: Box<dyn FnOnce(Option<ProfileC
 
 /// See [`IntegrationRequest`].
 pub fn add_integration(req: IntegrationRequest, done: Box<dyn FnOnce(Option<IntegrationForm>)>) {
-    let shell = Shell::new(titles::ADD_INTEGRATION, "Cancel", "Add", done);
-    shell.window.set_default_size(FORM_WIDTH, -1);
-    shell
-        .body
-        .add(&heading("Add an IAM Identity Center integration"));
-    shell.body.add(&dim(
+    let shell = form_shell(
+        titles::ADD_INTEGRATION,
+        "Add",
+        "Add an IAM Identity Center integration",
         "Its accounts and roles become sessions once you sign in; the tokens go to the OS \
          keychain.",
-    ));
-
-    let alias = entry("");
-    alias.set_placeholder_text(Some("e.g. corp"));
-    let start_url = entry("");
-    start_url.set_placeholder_text(Some("https://d-1234567890.awsapps.com/start"));
-    let region = combo_with_entry(&req.regions, &req.region);
-
-    let grid = form_grid();
-    form_row(&grid, 0, "_Alias:", &alias);
-    form_row(&grid, 1, "_Start URL:", &start_url);
-    form_row(&grid, 2, "_Region:", &region);
-    shell.body.add(&grid);
-
+        done,
+    );
+    let mut form = FormBuilder::new();
+    let alias = form.text("_Alias:", "", Some("e.g. corp"));
+    let start_url = form.text(
+        "_Start URL:",
+        "",
+        Some("https://d-1234567890.awsapps.com/start"),
+    );
+    let region = form.combo("_Region:", &req.regions, &req.region);
     let validate = req.validate;
-    let fields = (alias.clone(), start_url.clone(), region.clone());
-    let refresh = shell.bind(move || {
-        let (alias, start_url, region) = &fields;
+    form.finish(&shell, move || {
         let form = IntegrationForm {
-            alias: trimmed(alias),
-            start_url: trimmed(start_url),
-            region: combo_value(region),
+            alias: trimmed(&alias),
+            start_url: trimmed(&start_url),
+            region: combo_value(&region),
         };
-        if form.alias.is_empty() {
-            return Err("Type an alias".into());
-        }
-        if form.start_url.is_empty() {
-            return Err("Type the portal's start URL".into());
-        }
-        if form.region.is_empty() {
-            return Err("Choose or type a region".into());
-        }
+        required(&form.alias, "Type an alias")?;
+        required(&form.start_url, "Type the portal's start URL")?;
+        required(&form.region, "Choose or type a region")?;
         validate(&form).map(|()| form)
     });
-    for field in [&alias, &start_url] {
-        let r = refresh.clone();
-        field.connect_changed(move |_| r());
-    }
-    on_combo_change(&region, &refresh);
-    shell.open(&alias);
 }
 
 /// A sign-in wait on screen; [`Waiting::close`] takes it down.

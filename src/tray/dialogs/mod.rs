@@ -26,6 +26,11 @@ pub use self::gtk::*;
 mod native;
 #[cfg(not(any(target_os = "linux", windows)))]
 pub use self::native::*;
+// The macOS and Windows forms, type-checked by the Linux test build too.
+#[cfg(all(test, target_os = "linux"))]
+#[allow(dead_code)]
+#[path = "native.rs"]
+mod native_checked_on_linux;
 
 // Pure (unit-tested on every platform); drawn by win32.rs on Windows.
 #[cfg_attr(not(windows), allow(dead_code))]
@@ -106,6 +111,11 @@ pub mod titles {
     pub const ADD_INTEGRATION: &str = "credtray: add integration";
     /// The window shown while a sign-in waits for the browser.
     pub const SIGN_IN: &str = "credtray: sign-in";
+
+    /// The edit form of session `alias`, whatever its kind.
+    pub fn edit(alias: &str) -> String {
+        format!("credtray: edit '{alias}'")
+    }
 }
 
 /// What the integration form gives back.
@@ -352,4 +362,110 @@ pub enum ProfileChoice {
 pub struct ProfilesRequest {
     /// Every profile with the number of its sessions, `default` first.
     pub profiles: Vec<(String, usize)>,
+}
+
+/// A new pair of long-term access keys typed into an edit form (both masked). `Debug` is
+/// redacted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewKeys {
+    /// Access key id.
+    pub access_key_id: String,
+    /// Secret access key.
+    pub secret_access_key: String,
+}
+
+impl std::fmt::Debug for NewKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewKeys(<redacted>)")
+    }
+}
+
+/// The fields of an IAM user session's edit form: shown as the session has them (no keys:
+/// the old ones are never shown), given back as the user left them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IamUserEdit {
+    /// Alias.
+    pub alias: String,
+    /// Named profile (existing or new).
+    pub profile: String,
+    /// Region.
+    pub region: String,
+    /// MFA device ARN or serial, if any.
+    pub mfa_serial: Option<String>,
+    /// GetSessionToken duration in seconds.
+    pub duration_secs: u32,
+    /// The keys that replace the stored ones, when "Replace access keys" is ticked.
+    pub new_keys: Option<NewKeys>,
+}
+
+/// Opens the edit form of an IAM user session.
+pub struct EditIamUserRequest {
+    /// The values the form shows at first.
+    pub current: IamUserEdit,
+    /// Existing profiles.
+    pub profiles: Vec<String>,
+    /// Regions offered.
+    pub regions: Vec<String>,
+    /// Checks the whole form on every change (`Err("")`: nothing to say, Save disabled).
+    pub validate: ValidateForm<IamUserEdit>,
+}
+
+/// Opens the edit form of a chained role (the answer is a [`ChainedRoleForm`]).
+pub struct EditChainedRoleRequest {
+    /// The values the form shows at first.
+    pub current: ChainedRoleForm,
+    /// Existing profiles.
+    pub profiles: Vec<String>,
+    /// Regions offered.
+    pub regions: Vec<String>,
+    /// The sessions that can assume the role without making a cycle: id and label.
+    pub parents: Vec<(Uuid, String)>,
+    /// Checks the whole form on every change (`Err("")`: nothing to say, Save disabled).
+    pub validate: ValidateForm<ChainedRoleForm>,
+}
+
+/// What the edit form of a SAML federated role gives back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FederatedRoleEdit {
+    /// The role's fields as the user left them.
+    pub role: FederatedRoleForm,
+    /// Whether to forget the IdP's remembered sign-in (its cookies) too.
+    pub forget_signin: bool,
+}
+
+/// Opens the edit form of a SAML federated role.
+pub struct EditFederatedRoleRequest {
+    /// The values the form shows at first.
+    pub current: FederatedRoleForm,
+    /// Existing profiles.
+    pub profiles: Vec<String>,
+    /// Regions offered.
+    pub regions: Vec<String>,
+    /// Checks the whole form on every change (`Err("")`: nothing to say, Save disabled).
+    pub validate: ValidateForm<FederatedRoleEdit>,
+}
+
+/// The fields of an IAM Identity Center session's edit form (the rest follows the portal).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsoSessionEdit {
+    /// Named profile (existing or new).
+    pub profile: String,
+    /// Region.
+    pub region: String,
+}
+
+/// Opens the edit form of an IAM Identity Center session.
+pub struct EditSsoSessionRequest {
+    /// The session's alias (`account / role`).
+    pub alias: String,
+    /// What it is, one line ("account 123456789012 (acct-0001), role Admin, from 'corp'").
+    pub about: String,
+    /// The values the form shows at first.
+    pub current: SsoSessionEdit,
+    /// Existing profiles.
+    pub profiles: Vec<String>,
+    /// Regions offered.
+    pub regions: Vec<String>,
+    /// Checks the whole form on every change (`Err("")`: nothing to say, Save disabled).
+    pub validate: ValidateForm<SsoSessionEdit>,
 }

@@ -10,8 +10,10 @@ use uuid::Uuid;
 use super::external::Prompt;
 use super::{
     ask, titles, ChainedRoleForm, ChainedRoleRequest, ChoiceRequest, ConfirmRequest,
-    FederatedRoleForm, FederatedRoleRequest, IamUserForm, IamUserRequest, IntegrationForm,
-    IntegrationRequest, MfaRequest, ProfileChoice, ProfilesRequest, SignInWaitRequest, TextRequest,
+    EditChainedRoleRequest, EditFederatedRoleRequest, EditIamUserRequest, EditSsoSessionRequest,
+    FederatedRoleEdit, FederatedRoleForm, FederatedRoleRequest, IamUserEdit, IamUserForm,
+    IamUserRequest, IntegrationForm, IntegrationRequest, MfaRequest, NewKeys, ProfileChoice,
+    ProfilesRequest, SignInWaitRequest, SsoSessionEdit, TextRequest,
 };
 use crate::model::profile::DEFAULT_PROFILE;
 use crate::providers::interaction::is_valid_code;
@@ -144,7 +146,7 @@ type Finish = Rc<dyn Fn(&[String]) -> Result<(), String>>;
 /// Asks each field in turn; when all are answered, `finish` checks them together, and a
 /// refusal starts again from the first field with the message (secrets are asked again).
 fn form(
-    title: &'static str,
+    title: Rc<str>,
     fields: Rc<Vec<Field>>,
     mut values: Vec<String>,
     at: usize,
@@ -173,14 +175,14 @@ fn form(
     };
     let prompt = match &f.choices {
         Some((choices, other)) => Prompt::Choose {
-            title: title.into(),
+            title: title.to_string(),
             prompt: shown,
             choices: choices.clone(),
             current: values[at].clone(),
             other: *other,
         },
         None => Prompt::Text {
-            title: title.into(),
+            title: title.to_string(),
             prompt: shown,
             initial: values[at].clone(),
             hidden: f.hidden,
@@ -251,7 +253,7 @@ pub fn add_iam_user(req: IamUserRequest, done: Box<dyn FnOnce(Option<IamUserForm
     let validate = req.validate;
     let finish: Finish = Rc::new(move |v: &[String]| validate(&iam_user_of(v)?));
     form(
-        titles::ADD_IAM_USER,
+        titles::ADD_IAM_USER.into(),
         fields,
         values,
         0,
@@ -319,7 +321,7 @@ pub fn add_chained_role(req: ChainedRoleRequest, done: Box<dyn FnOnce(Option<Cha
     let check = of.clone();
     let finish: Finish = Rc::new(move |v: &[String]| validate(&check(v)?));
     form(
-        titles::ADD_CHAINED_ROLE,
+        titles::ADD_CHAINED_ROLE.into(),
         fields,
         values,
         0,
@@ -371,13 +373,277 @@ pub fn add_federated_role(
     let check = of.clone();
     let finish: Finish = Rc::new(move |v: &[String]| validate(&check(v)?));
     form(
-        titles::ADD_FEDERATED_ROLE,
+        titles::ADD_FEDERATED_ROLE.into(),
         fields,
         values,
         0,
         None,
         finish,
         Box::new(move |v| done(v.and_then(|v| of(&v).ok()))),
+    );
+}
+
+fn hidden_field(prompt: &'static str) -> Field {
+    Field {
+        prompt,
+        choices: None,
+        hidden: true,
+    }
+}
+
+/// Reads a form's value from its answers.
+type Of<T> = Rc<dyn Fn(&[String]) -> Result<T, String>>;
+
+/// Asks an edit form's questions, each showing the session's current value; the answer
+/// is `None` when cancelled or when nothing changed.
+fn edit_form<T: PartialEq + 'static>(
+    title: String,
+    fields: Vec<Field>,
+    values: Vec<String>,
+    of: Of<T>,
+    validate: super::ValidateForm<T>,
+    shown: T,
+    done: Box<dyn FnOnce(Option<T>)>,
+) {
+    let check = of.clone();
+    let finish: Finish = Rc::new(move |v: &[String]| {
+        let form = check(v)?;
+        // An unchanged form has nothing to check ("" is the GTK forms' quiet refusal).
+        match validate(&form) {
+            Err(e) if !e.is_empty() => Err(e),
+            _ => Ok(()),
+        }
+    });
+    form(
+        title.into(),
+        Rc::new(fields),
+        values,
+        0,
+        None,
+        finish,
+        Box::new(move |v| done(v.and_then(|v| of(&v).ok()).filter(|f| *f != shown))),
+    );
+}
+
+/// See [`EditIamUserRequest`]: the new keys are asked in masked fields, empty to keep the
+/// stored ones (which are never shown).
+pub fn edit_iam_user(req: EditIamUserRequest, done: Box<dyn FnOnce(Option<IamUserEdit>)>) {
+    let shown = req.current;
+    let fields = vec![
+        text_field("Alias:"),
+        choice_field(
+            "Named profile its credentials go under:",
+            req.profiles,
+            true,
+        ),
+        choice_field("Region:", req.regions, true),
+        text_field("MFA device ARN (leave empty if none):"),
+        text_field("Duration of the session credentials, in seconds:"),
+        hidden_field("New access key ID (leave empty to keep the current keys):"),
+        hidden_field("New secret access key (leave empty to keep the current keys):"),
+    ];
+    let values = vec![
+        shown.alias.clone(),
+        shown.profile.clone(),
+        shown.region.clone(),
+        shown.mfa_serial.clone().unwrap_or_default(),
+        shown.duration_secs.to_string(),
+        String::new(),
+        String::new(),
+    ];
+    let of = Rc::new(|v: &[String]| -> Result<IamUserEdit, String> {
+        let new_keys = match (v[5].trim(), v[6].as_str()) {
+            ("", "") => None,
+            ("", _) | (_, "") => {
+                return Err("Type both new keys to replace them, or neither.".into())
+            }
+            (id, secret) => Some(NewKeys {
+                access_key_id: id.to_string(),
+                secret_access_key: secret.to_string(),
+            }),
+        };
+        Ok(IamUserEdit {
+            alias: v[0].clone(),
+            profile: v[1].clone(),
+            region: v[2].clone(),
+            mfa_serial: Some(v[3].clone()).filter(|m| !m.is_empty()),
+            duration_secs: duration(&v[4])?,
+            new_keys,
+        })
+    });
+    edit_form(
+        titles::edit(&shown.alias),
+        fields,
+        values,
+        of,
+        req.validate,
+        shown,
+        done,
+    );
+}
+
+/// See [`EditChainedRoleRequest`].
+pub fn edit_chained_role(
+    req: EditChainedRoleRequest,
+    done: Box<dyn FnOnce(Option<ChainedRoleForm>)>,
+) {
+    let shown = req.current;
+    let parents = Rc::new(req.parents);
+    let labels: Vec<String> = parents.iter().map(|(_, l)| l.clone()).collect();
+    let current_parent = parents
+        .iter()
+        .find(|(id, _)| *id == shown.parent)
+        .map(|(_, l)| l.clone())
+        .unwrap_or_default();
+    let fields = vec![
+        text_field("Alias:"),
+        choice_field(
+            "Parent session (whose credentials assume the role):",
+            labels,
+            false,
+        ),
+        text_field("Role ARN (arn:aws:iam::ACCOUNT:role/NAME):"),
+        text_field("Role session name:"),
+        text_field("External ID (leave empty if none):"),
+        choice_field(
+            "Named profile its credentials go under:",
+            req.profiles,
+            true,
+        ),
+        choice_field("Region:", req.regions, true),
+        text_field("Duration of the role credentials, in seconds:"),
+    ];
+    let values = vec![
+        shown.alias.clone(),
+        current_parent,
+        shown.role_arn.clone(),
+        shown.role_session_name.clone(),
+        shown.external_id.clone().unwrap_or_default(),
+        shown.profile.clone(),
+        shown.region.clone(),
+        shown.duration_secs.to_string(),
+    ];
+    let of = Rc::new(move |v: &[String]| -> Result<ChainedRoleForm, String> {
+        let parent: Uuid = parents
+            .iter()
+            .find(|(_, l)| *l == v[1])
+            .map(|(id, _)| *id)
+            .ok_or_else(|| "Choose the parent session from the list.".to_string())?;
+        Ok(ChainedRoleForm {
+            alias: v[0].clone(),
+            profile: v[5].clone(),
+            region: v[6].clone(),
+            parent,
+            role_arn: v[2].clone(),
+            role_session_name: v[3].clone(),
+            external_id: Some(v[4].clone()).filter(|x| !x.is_empty()),
+            duration_secs: duration(&v[7])?,
+        })
+    });
+    edit_form(
+        titles::edit(&shown.alias),
+        fields,
+        values,
+        of,
+        req.validate,
+        shown,
+        done,
+    );
+}
+
+/// The answers of "Forget the remembered sign-in?".
+const KEEP_SIGN_IN: &str = "Keep it";
+const FORGET_SIGN_IN: &str = "Forget it (the next start signs in again)";
+
+/// See [`EditFederatedRoleRequest`].
+pub fn edit_federated_role(
+    req: EditFederatedRoleRequest,
+    done: Box<dyn FnOnce(Option<FederatedRoleEdit>)>,
+) {
+    let shown = FederatedRoleEdit {
+        role: req.current,
+        forget_signin: false,
+    };
+    let r = &shown.role;
+    let fields = vec![
+        text_field("Alias:"),
+        choice_field(
+            "Named profile its credentials go under:",
+            req.profiles,
+            true,
+        ),
+        choice_field("Region:", req.regions, true),
+        text_field("Role ARN (arn:aws:iam::ACCOUNT:role/NAME):"),
+        text_field("IdP ARN, the IAM SAML provider (arn:aws:iam::ACCOUNT:saml-provider/NAME):"),
+        text_field("The IdP's SAML sign-in URL (https://…):"),
+        text_field("Duration of the role credentials, in seconds:"),
+        choice_field(
+            "The remembered sign-in (the IdP's cookies):",
+            vec![KEEP_SIGN_IN.to_string(), FORGET_SIGN_IN.to_string()],
+            false,
+        ),
+    ];
+    let values = vec![
+        r.alias.clone(),
+        r.profile.clone(),
+        r.region.clone(),
+        r.role_arn.clone(),
+        r.idp_arn.clone(),
+        r.saml_url.clone(),
+        r.duration_secs.to_string(),
+        KEEP_SIGN_IN.to_string(),
+    ];
+    let of = Rc::new(|v: &[String]| -> Result<FederatedRoleEdit, String> {
+        Ok(FederatedRoleEdit {
+            role: FederatedRoleForm {
+                alias: v[0].clone(),
+                profile: v[1].clone(),
+                region: v[2].clone(),
+                role_arn: v[3].clone(),
+                idp_arn: v[4].clone(),
+                saml_url: v[5].clone(),
+                duration_secs: duration(&v[6])?,
+            },
+            forget_signin: v[7] == FORGET_SIGN_IN,
+        })
+    });
+    edit_form(
+        titles::edit(&r.alias),
+        fields,
+        values,
+        of,
+        req.validate,
+        shown,
+        done,
+    );
+}
+
+/// See [`EditSsoSessionRequest`].
+pub fn edit_sso_session(req: EditSsoSessionRequest, done: Box<dyn FnOnce(Option<SsoSessionEdit>)>) {
+    let shown = req.current;
+    let fields = vec![
+        choice_field(
+            "Named profile its credentials go under (its alias, account and role follow the portal):",
+            req.profiles,
+            true,
+        ),
+        choice_field("Region:", req.regions, true),
+    ];
+    let values = vec![shown.profile.clone(), shown.region.clone()];
+    let of = Rc::new(|v: &[String]| -> Result<SsoSessionEdit, String> {
+        Ok(SsoSessionEdit {
+            profile: v[0].clone(),
+            region: v[1].clone(),
+        })
+    });
+    edit_form(
+        titles::edit(&req.alias),
+        fields,
+        values,
+        of,
+        req.validate,
+        shown,
+        done,
     );
 }
 
@@ -462,7 +728,7 @@ pub fn add_integration(req: IntegrationRequest, done: Box<dyn FnOnce(Option<Inte
     let validate = req.validate;
     let finish: Finish = Rc::new(move |v: &[String]| validate(&integration_of(v)));
     form(
-        titles::ADD_INTEGRATION,
+        titles::ADD_INTEGRATION.into(),
         fields,
         values,
         0,
