@@ -1000,3 +1000,51 @@ pub fn sign_in_wait(req: SignInWaitRequest, cancel: Box<dyn FnOnce()>) -> Waitin
         hwnd: show(forms::sign_in_wait(req, cancel)),
     }
 }
+
+/// The edit forms are not drawn as Win32 windows yet: each says so, names the command that
+/// edits the session (`credtray session edit`), and answers "cancelled".
+fn edit_elsewhere(alias: &str, done: Box<dyn FnOnce()>) {
+    confirm(
+        ConfirmRequest {
+            title: format!("credtray: edit '{alias}'"),
+            message: format!(
+                "Editing a session from the tray is not available on Windows yet.\n\nIn a terminal: credtray session edit \"{alias}\" --help"
+            ),
+            ok_label: "OK".into(),
+            destructive: false,
+        },
+        Box::new(move |_| done()),
+    );
+}
+
+/// See [`super::EditIamUserRequest`] (Windows: not yet; see `edit_elsewhere`).
+pub fn edit_iam_user(
+    req: super::EditIamUserRequest,
+    done: Box<dyn FnOnce(Option<super::IamUserEdit>)>,
+) {
+    edit_elsewhere(&req.current.alias, Box::new(move || done(None)));
+}
+
+/// See [`super::EditChainedRoleRequest`] (Windows: not yet; see `edit_elsewhere`).
+pub fn edit_chained_role(
+    req: super::EditChainedRoleRequest,
+    done: Box<dyn FnOnce(Option<ChainedRoleForm>)>,
+) {
+    edit_elsewhere(&req.current.alias, Box::new(move || done(None)));
+}
+
+/// See [`super::EditFederatedRoleRequest`] (Windows: not yet; see `edit_elsewhere`).
+pub fn edit_federated_role(
+    req: super::EditFederatedRoleRequest,
+    done: Box<dyn FnOnce(Option<super::FederatedRoleEdit>)>,
+) {
+    edit_elsewhere(&req.current.alias, Box::new(move || done(None)));
+}
+
+/// See [`super::EditSsoSessionRequest`] (Windows: not yet; see `edit_elsewhere`).
+pub fn edit_sso_session(
+    req: super::EditSsoSessionRequest,
+    done: Box<dyn FnOnce(Option<super::SsoSessionEdit>)>,
+) {
+    edit_elsewhere(&req.alias, Box::new(move || done(None)));
+}
