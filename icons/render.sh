@@ -4,6 +4,8 @@
 #   24 px     : the 22 px design centred on a 24 px canvas (1 px transparent border)
 #   32..64 px : credtray-<state>.svg (vector master, 32-unit grid)
 #   credtray.png (256 px app icon): credtray-app.svg (the idle glyph, finished for large sizes)
+#   credtray-app-<N>.png, N = 128, 512, 1024: the same at the other sizes the packages
+#   need (the hicolor theme of the .deb, the .icns of credtray.app)
 # Needs rsvg-convert (Debian/Ubuntu package: librsvg2-bin). The PNGs are committed,
 # so building credtray never needs this script.
 set -euo pipefail
@@ -35,3 +37,6 @@ for state in idle active attention; do
     done
 done
 render credtray-app.svg 256 credtray.png
+for size in 128 512 1024; do
+    render credtray-app.svg "$size" "credtray-app-$size.png"
+done

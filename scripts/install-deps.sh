@@ -17,6 +17,10 @@ packages=(
   libwebkit2gtk-4.1-dev # the SAML sign-in window (wry)
   xvfb xdotool imagemagick dunst libnotify-bin trayer
   python3-dbus # the tray tests read the menu over D-Bus with Debian's python3
+  # the Debian package (installers/deb/build.sh and test.sh)
+  dpkg-dev # dpkg-shlibdeps computes the package's Depends from the binary
+  lintian # the package's policy check (no error allowed)
+  desktop-file-utils # desktop-file-validate, for the menu and autostart entries
 )
 
 missing=()

@@ -3,9 +3,13 @@
 #   scripts/test.sh [extra cargo test args...]
 # 1. the system packages (scripts/install-deps.sh), 2. the Python venv with moto and the AWS CLI
 # (scripts/test-venv.sh), 3. cargo fmt --check and clippy with warnings denied (fail fast),
-# 4. cargo build --examples (the dialogs tests run one), 5. cargo test --all-targets inside a
-# private session bus with a real gnome-keyring (scripts/with-keyring.sh). Works unattended
-# (CI=true, no standard input).
+# 4. cargo build --examples (the dialogs tests run one), 5. the Windows build under wine
+# (tests/wine/run.sh), 6. cargo test --all-targets inside a private session bus with a real
+# gnome-keyring (scripts/with-keyring.sh), 7. the Debian package: built (installers/build.sh
+# deb: the release binary, target/release shared with scripts/run.sh) and tested
+# (installers/deb/test.sh: lintian, then installed, used by a sandboxed user, removed; that
+# part needs root or sudo and is skipped otherwise); CREDTRAY_SKIP_WINDOWS=1 leaves step 5
+# out, CREDTRAY_TEST_DEB=0 step 7. Works unattended (CI=true, no standard input).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -31,5 +35,25 @@ cargo clippy --all-targets -- -D warnings
 step "cargo build --examples"
 cargo build --examples
 
+# The Windows build, under wine: the release cross-build, the installer and the wine suite
+# (tests/wine/run.sh, which skips with a message where the Windows tools cannot be had).
+# Not with a cargo test filter given, nor with CREDTRAY_SKIP_WINDOWS=1.
+if [[ $# -eq 0 && -z ${CREDTRAY_SKIP_WINDOWS:-} ]]; then
+  step "Windows: cross-build, installer, wine suite"
+  tests/wine/run.sh
+fi
+
 step "cargo test --all-targets $*"
-exec scripts/with-keyring.sh scripts/with-desktop.sh cargo test --all-targets "$@" </dev/null
+scripts/with-keyring.sh scripts/with-desktop.sh cargo test --all-targets "$@" </dev/null
+
+if [[ ${CREDTRAY_TEST_DEB:-1} == 0 ]]; then
+  step "Debian package: left out (CREDTRAY_TEST_DEB=0)"
+  exit 0
+fi
+step "Debian package: installers/build.sh deb"
+started=$SECONDS
+deb=$(installers/build.sh deb </dev/null)
+echo "test.sh: $deb built in $((SECONDS - started)) s" >&2
+
+step "Debian package: installers/deb/test.sh"
+exec installers/deb/test.sh "$deb" </dev/null

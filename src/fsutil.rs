@@ -165,6 +165,11 @@ impl LockGuard {
     /// most [`LOCK_TIMEOUT`]; past that, an error of kind `TimedOut` says that another
     /// process holds it.
     pub fn acquire(path: &Path) -> io::Result<LockGuard> {
+        LockGuard::acquire_within(path, LOCK_TIMEOUT)
+    }
+
+    /// [`LockGuard::acquire`] waiting at most `limit`.
+    pub fn acquire_within(path: &Path, limit: Duration) -> io::Result<LockGuard> {
         let mut opts = OpenOptions::new();
         opts.read(true).write(true).create(true).truncate(false);
         #[cfg(unix)]
@@ -173,7 +178,7 @@ impl LockGuard {
             opts.mode(0o600);
         }
         let file = opts.open(path)?;
-        lock_within(&file, LOCK_TIMEOUT)?;
+        lock_within(&file, limit)?;
         Ok(LockGuard { file })
     }
 }

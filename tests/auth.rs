@@ -380,6 +380,38 @@ fn keys_swapped_between_two_sessions_are_both_refused_and_the_named_command_repa
         sb.dump()
     );
     assert!(!sb.is_active("swap-b"));
+
+    // Replacing the keys of the active session restarts it at once: the next request is
+    // signed by the new key, and what it issued is what the file serves.
+    let n = proxy.requests().len();
+    ct(&sb, &proxy, &["session", "edit", "swap-a", "--access-keys"])
+        .stdin_str(&format!(
+            "{}\n{}\n",
+            w.bob.access_key_id, w.bob.secret_access_key
+        ))
+        .run()
+        .ok();
+    let reqs = proxy.requests();
+    assert_eq!(reqs.len(), n + 1, "{}", proxy.describe());
+    let last = &reqs[n];
+    assert_signed_by(last, &w.bob.access_key_id, "bob", &proxy);
+    assert_eq!(last.status, Some(200), "{}", proxy.describe());
+    assert!(sb.is_active("swap-a"));
+    assert_eq!(
+        ini_get(&sb.credentials_text(), "sa", "aws_access_key_id").as_deref(),
+        last.issued_access_key_id(),
+        "{}",
+        sb.dump()
+    );
+    let state = std::fs::read_to_string(sb.config_dir.join("state.json")).expect("state.json");
+    for secret in [
+        &w.alice.secret_access_key,
+        &w.bob.secret_access_key,
+        &w.alice.access_key_id,
+        &w.bob.access_key_id,
+    ] {
+        assert!(!state.contains(secret.as_str()), "a key reached state.json");
+    }
 }
 
 #[test]

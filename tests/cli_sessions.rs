@@ -669,6 +669,63 @@ fn editing_an_active_session_restarts_it_where_it_now_belongs() {
 }
 
 #[test]
+fn an_edit_that_changes_how_credentials_are_obtained_serves_the_new_ones_at_once() {
+    require_keychain();
+    let moto = Moto::start();
+    let sb = Sandbox::new(&moto);
+    sb.add_iam_user("base", "base", &[]);
+    sb.add_chained("mid", "base", "RoleM", "mid", &[]);
+    sb.add_chained("leaf", "mid", "RoleL", "leaf", &[]);
+    sb.add_chained("idle", "mid", "RoleI", "idle", &[]);
+    sb.credtray(&["session", "start", "mid"]).run().ok();
+    sb.credtray(&["session", "start", "leaf"]).run().ok();
+    sb.assert_caller("mid", &assumed_role_arn("RoleM", "credtray"));
+    let leaf_before = sb.credentials_text();
+
+    // The role ARN of an active chained role: it serves the new role at once, and the
+    // active session below it restarts with credentials from the new role.
+    let out = sb
+        .credtray(&["session", "edit", "mid", "--role-arn", &role_arn("RoleN")])
+        .run()
+        .ok();
+    sb.assert_caller("mid", &assumed_role_arn("RoleN", "credtray"));
+    sb.assert_caller("leaf", &assumed_role_arn("RoleL", "credtray"));
+    assert!(out.stderr.contains("Restarted 'mid'"), "{}", out.stderr);
+    assert!(out.stderr.contains("Restarted 'leaf'"), "{}", out.stderr);
+    assert_ne!(
+        ini_get(&leaf_before, "leaf", "aws_access_key_id"),
+        ini_get(&sb.credentials_text(), "leaf", "aws_access_key_id"),
+        "the session below kept its old credentials:\n{}",
+        sb.dump()
+    );
+    assert!(!sb.is_active("idle"), "a stopped child was started");
+
+    // The role session name too.
+    sb.credtray(&["session", "edit", "leaf", "--role-session-name", "renamed"])
+        .run()
+        .ok();
+    sb.assert_caller("leaf", &assumed_role_arn("RoleL", "renamed"));
+
+    // An alias change alone restarts nothing.
+    let before = sb.credentials_text();
+    let out = sb
+        .credtray(&["session", "edit", "leaf", "--alias", "leaf2"])
+        .run()
+        .ok();
+    assert!(!out.stderr.contains("Restarted"), "{}", out.stderr);
+    assert_eq!(sb.credentials_text(), before);
+
+    // A refused edit changes nothing and stops nothing.
+    let err = sb
+        .credtray(&["session", "edit", "mid", "--duration", "60"])
+        .run()
+        .fails();
+    assert!(err.contains("duration") && err.contains("900"), "{err}");
+    assert_eq!(sb.credentials_text(), before);
+    assert!(sb.is_active("mid") && sb.is_active("leaf2"));
+}
+
+#[test]
 fn no_secret_leaks_anywhere() {
     require_keychain();
     let moto = Moto::start();

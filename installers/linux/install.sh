@@ -30,7 +30,7 @@ hicolor_dir="$data_dir/icons/hicolor"
 bin_dst="$bin_dir/credtray"
 desktop_dst="$apps_dir/credtray.desktop"
 
-for f in "$desktop_src" "$icons_src/credtray.png"; do
+for f in "$desktop_src" "$script_dir/icons.list"; do
     [[ -f "$f" ]] || { echo "install.sh: missing $f" >&2; exit 1; }
 done
 
@@ -77,14 +77,16 @@ chmod 0644 "$tmp"
 mv -f "$tmp" "$desktop_dst"
 echo "desktop: $desktop_dst ($exec_line)"
 
-# 3. the icons: the idle glyph at every tray size, the app icon at 256
+# 3. the icons, at the sizes of icons.list (also the .deb's)
 installed_sizes=()
-for n in 16 22 24 32 48 64 256; do
-    if [[ $n == 256 ]]; then src="$icons_src/credtray.png"; else src="$icons_src/credtray-idle-$n.png"; fi
+while read -r size file; do
+    [[ -z "$size" || "$size" == \#* ]] && continue
+    src="$icons_src/$file"
     [[ -f "$src" ]] || { echo "install.sh: missing $src" >&2; exit 1; }
-    install -D -m 0644 "$src" "$hicolor_dir/${n}x${n}/apps/credtray.png"
-    installed_sizes+=("$n")
-done
+    if [[ $size == scalable ]]; then dir=scalable; else dir="${size}x${size}"; fi
+    install -D -m 0644 "$src" "$hicolor_dir/$dir/apps/credtray.${file##*.}"
+    installed_sizes+=("$size")
+done <"$script_dir/icons.list"
 echo "icons:   $hicolor_dir/NxN/apps/credtray.png, N = ${installed_sizes[*]}"
 
 # 4. caches, when the tools are there; their failure does not matter

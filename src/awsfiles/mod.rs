@@ -12,6 +12,7 @@ use std::ffi::OsString;
 use std::fs::{self, File};
 use std::io;
 use std::path::{Component, Path, PathBuf};
+use std::time::Duration;
 
 use crate::fsutil;
 use ini::IniError;
@@ -366,10 +367,44 @@ fn open_error(path: &Path, e: fsutil::OpenError) -> FileError {
     }
 }
 
-/// The file as found under its lock: the open (locked) handle, if the file exists.
+/// Where an edit takes its advisory lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LockAt {
+    /// The file itself, held open (and locked) until it has been replaced. On Unix a rename
+    /// over an open file is fine, and a program that locks the file itself is waited for.
+    #[cfg_attr(not(unix), allow(dead_code))]
+    File,
+    /// A lock file beside it (`credentials` → `credentials.credtray.lock`); the file itself
+    /// is read and closed before it is replaced. Windows refuses to rename a file over one
+    /// that is open ("Access denied", os error 5), so a lock held on the file itself would
+    /// forbid its own replacement.
+    #[cfg_attr(unix, allow(dead_code))]
+    Beside,
+}
+
+/// Where this platform's edits lock.
+#[cfg(unix)]
+const LOCK_AT: LockAt = LockAt::File;
+/// Where this platform's edits lock.
+#[cfg(not(unix))]
+const LOCK_AT: LockAt = LockAt::Beside;
+
+/// The lock file of [`LockAt::Beside`] for `target`: the same name with
+/// `.credtray.lock` added, in the same folder.
+fn lock_file_of(target: &Path) -> PathBuf {
+    let mut name = target.file_name().unwrap_or_default().to_os_string();
+    name.push(".credtray.lock");
+    target.with_file_name(name)
+}
+
+/// The file as found under its lock: what holds the lock (the open file itself, or the
+/// lock file beside it), if anything does, and the text.
 struct Locked {
     /// Holds the lock until dropped.
-    file: Option<File>,
+    _file: Option<File>,
+    /// Holds the lock beside the file until dropped.
+    _beside: Option<fsutil::LockGuard>,
+    existed: bool,
     text: String,
 }
 
@@ -377,19 +412,21 @@ struct Locked {
 /// replaced (renamed over) while waiting for the lock is opened again, so the lock and the
 /// text are those of the file now at the path. A missing file gives an empty text and no
 /// lock.
-fn lock_and_read(path: &Path, target: &Path) -> Result<Locked, FileError> {
+fn lock_and_read(path: &Path, target: &Path, limit: Duration) -> Result<Locked, FileError> {
     for _ in 0..100 {
         let mut file = match fsutil::open_regular(target) {
             Ok(f) => f,
             Err(fsutil::OpenError::NotFound) => {
                 return Ok(Locked {
-                    file: None,
+                    _file: None,
+                    _beside: None,
+                    existed: false,
                     text: String::new(),
                 })
             }
             Err(e) => return Err(open_error(path, e)),
         };
-        fsutil::lock_within(&file, fsutil::LOCK_TIMEOUT).map_err(|source| FileError::Lock {
+        fsutil::lock_within(&file, limit).map_err(|source| FileError::Lock {
             path: path.to_path_buf(),
             source,
         })?;
@@ -399,13 +436,42 @@ fn lock_and_read(path: &Path, target: &Path) -> Result<Locked, FileError> {
         let bytes = fsutil::read_limited(&mut file).map_err(|e| open_error(path, e))?;
         let text = decode(path, bytes)?;
         return Ok(Locked {
-            file: Some(file),
+            _file: Some(file),
+            _beside: None,
+            existed: true,
             text,
         });
     }
     Err(FileError::Lock {
         path: path.to_path_buf(),
         source: io::Error::other("the file kept being replaced while waiting for its lock"),
+    })
+}
+
+/// Takes the lock file beside `target` (when its folder exists; a missing folder means a
+/// missing file, not locked, as with [`LockAt::File`]), then reads `target` and closes it:
+/// no handle on the file stays open, so it can be replaced on every platform.
+fn lock_beside_and_read(path: &Path, target: &Path, limit: Duration) -> Result<Locked, FileError> {
+    let lock = lock_file_of(target);
+    let beside = match target.parent().filter(|d| d.is_dir()) {
+        None => None,
+        Some(_) => Some(
+            fsutil::LockGuard::acquire_within(&lock, limit).map_err(|e| FileError::Lock {
+                path: path.to_path_buf(),
+                source: io::Error::new(e.kind(), format!("{}: {e}", lock.display())),
+            })?,
+        ),
+    };
+    let (existed, text) = match fsutil::read_regular(target) {
+        Ok(Some(bytes)) => (true, decode(path, bytes)?),
+        Ok(None) => (false, String::new()),
+        Err(e) => return Err(open_error(path, e)),
+    };
+    Ok(Locked {
+        _file: None,
+        _beside: beside,
+        existed,
+        text,
     })
 }
 
@@ -428,8 +494,10 @@ fn same_file(_file: &File, path: &Path) -> bool {
 /// Edits one AWS file under an advisory lock.
 ///
 /// Resolves symbolic links (the link's target is edited, the link is never replaced),
-/// locks the existing file itself (no lock file is created next to it; a missing file is
-/// not locked — callers hold credtray's own lock too), reads it (missing = `""`), checks
+/// locks the existing file itself on Unix (no lock file is created next to it; a missing
+/// file is not locked — callers hold credtray's own lock too), or on Windows, which
+/// refuses to replace an open file, a lock file beside it (`credentials.credtray.lock`),
+/// waiting at most [`fsutil::LOCK_TIMEOUT`] and naming it, reads it (missing = `""`), checks
 /// that it parses (malformed = error, nothing written), and calls `f` with the text. If the
 /// text `f` returns differs, it is checked to parse and written with
 /// [`fsutil::write_atomic`] (mode 0600), creating a missing parent folder with mode 0700;
@@ -440,14 +508,27 @@ pub fn edit<T>(
     path: &Path,
     f: impl FnOnce(&str) -> Result<(String, T), FileError>,
 ) -> Result<T, FileError> {
+    edit_locked_at(path, LOCK_AT, fsutil::LOCK_TIMEOUT, f)
+}
+
+/// [`edit`] with the lock taken `at`, waiting at most `limit` for it.
+fn edit_locked_at<T>(
+    path: &Path,
+    at: LockAt,
+    limit: Duration,
+    f: impl FnOnce(&str) -> Result<(String, T), FileError>,
+) -> Result<T, FileError> {
     let target = resolve(path)?;
     if fs::metadata(&target).is_ok_and(|m| m.is_dir()) {
         return Err(FileError::IsDirectory {
             path: path.to_path_buf(),
         });
     }
-    let locked = lock_and_read(path, &target)?;
-    let existed = locked.file.is_some();
+    let locked = match at {
+        LockAt::File => lock_and_read(path, &target, limit)?,
+        LockAt::Beside => lock_beside_and_read(path, &target, limit)?,
+    };
+    let existed = locked.existed;
     let ini_err = |source| FileError::Ini {
         path: path.to_path_buf(),
         source,
@@ -475,4 +556,123 @@ pub fn edit<T>(
     })?;
     drop(locked);
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn apply_dev(text: &str, key: &str) -> Result<(String, ini::WriteRecord), FileError> {
+        Ok(ini::apply(
+            text,
+            "dev",
+            &[("aws_access_key_id", key), ("aws_secret_access_key", "s")],
+        )?)
+    }
+
+    /// How many of this process's open file descriptors are `target` (Linux: /proc).
+    #[cfg(target_os = "linux")]
+    fn open_handles(target: &Path) -> usize {
+        fs::read_dir("/proc/self/fd")
+            .unwrap()
+            .filter_map(|e| fs::read_link(e.ok()?.path()).ok())
+            .filter(|p| p == target)
+            .count()
+    }
+
+    /// The Windows bug: a handle on the file kept open across its replacement makes the
+    /// rename fail there ("Access denied"). Linux does not refuse it, so what is checked is
+    /// the cause: with the lock beside the file, no handle on it is open while the new text
+    /// is made (nothing reopens it before the rename); with the lock on the file itself
+    /// (Unix), one is, which shows that this test would see it.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn with_the_lock_beside_no_handle_on_the_file_is_open_while_it_is_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = fs::canonicalize(dir.path()).unwrap().join("credentials");
+        fs::write(&path, "[user]\nx = 1\n").unwrap();
+        let limit = Duration::from_secs(1);
+        for round in 0..3 {
+            edit_locked_at(&path, LockAt::Beside, limit, |text| {
+                assert_eq!(open_handles(&path), 0, "round {round}");
+                apply_dev(text, &format!("ASIA{round}"))
+            })
+            .unwrap();
+        }
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with("[user]\nx = 1\n"), "{text}");
+        assert!(text.contains("aws_access_key_id = ASIA2"), "{text}");
+        assert!(lock_file_of(&path).is_file());
+        edit_locked_at(&path, LockAt::File, limit, |text| {
+            assert_eq!(open_handles(&path), 1);
+            apply_dev(text, "ASIA3")
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn the_lock_file_is_named_beside_the_file() {
+        assert_eq!(
+            lock_file_of(Path::new("/home/u/.aws/credentials")),
+            Path::new("/home/u/.aws/credentials.credtray.lock")
+        );
+    }
+
+    #[test]
+    fn a_held_lock_file_is_waited_for_within_the_bound_and_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("credentials");
+        fs::write(&path, "[user]\nx = 1\n").unwrap();
+        let held = fsutil::LockGuard::acquire(&lock_file_of(&path)).unwrap();
+        let start = std::time::Instant::now();
+        let err = edit_locked_at(&path, LockAt::Beside, Duration::from_millis(300), |t| {
+            apply_dev(t, "ASIA")
+        })
+        .unwrap_err();
+        assert!(start.elapsed() >= Duration::from_millis(300));
+        assert!(start.elapsed() < Duration::from_secs(5));
+        let msg = err.to_string();
+        assert!(matches!(err, FileError::Lock { .. }), "{err:?}");
+        assert!(msg.contains(&path.display().to_string()), "{msg}");
+        assert!(
+            msg.contains(&lock_file_of(&path).display().to_string()),
+            "{msg}"
+        );
+        assert_eq!(fs::read_to_string(&path).unwrap(), "[user]\nx = 1\n");
+        drop(held);
+        edit_locked_at(&path, LockAt::Beside, Duration::from_secs(1), |t| {
+            apply_dev(t, "ASIA")
+        })
+        .unwrap();
+        assert!(fs::read_to_string(&path).unwrap().contains("ASIA"));
+    }
+
+    #[test]
+    fn with_the_lock_beside_concurrent_edits_all_land_and_a_new_file_is_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("aws").join("credentials");
+        // No folder: nothing to lock, nothing written for an empty result.
+        edit_locked_at(&path, LockAt::Beside, Duration::from_secs(1), |t| {
+            Ok((t.to_string(), ()))
+        })
+        .unwrap();
+        assert!(!path.parent().unwrap().exists());
+        // With the folder there, even a missing file is locked (beside it).
+        fs::create_dir(path.parent().unwrap()).unwrap();
+        std::thread::scope(|s| {
+            for i in 0..8 {
+                let path = &path;
+                s.spawn(move || {
+                    edit_locked_at(path, LockAt::Beside, fsutil::LOCK_TIMEOUT, |t| {
+                        Ok(ini::apply(t, &format!("p{i}"), &[("k", "v")])?)
+                    })
+                    .unwrap()
+                });
+            }
+        });
+        let text = fs::read_to_string(&path).unwrap();
+        for i in 0..8 {
+            assert!(text.contains(&format!("[p{i}]")), "{text}");
+        }
+    }
 }

@@ -29,13 +29,17 @@ pub fn check_duration(secs: u32, (lo, hi): (u32, u32)) -> Result<(), String> {
     }
 }
 
+/// Whether `value` has a length in `len` and only ASCII letters, digits and `extra`.
+fn made_of(value: &str, len: std::ops::RangeInclusive<usize>, extra: &str) -> bool {
+    len.contains(&value.len())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || extra.contains(c))
+}
+
 /// Checks a RoleSessionName as STS takes it: 2–64 of letters, digits and `+=,.@_-`.
 pub fn validate_role_session_name(name: &str) -> Result<(), String> {
-    let ok = (2..=64).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
-    if ok {
+    if made_of(name, 2..=64, "+=,.@_-") {
         Ok(())
     } else {
         Err(format!(
@@ -46,11 +50,7 @@ pub fn validate_role_session_name(name: &str) -> Result<(), String> {
 
 /// Checks an ExternalId as STS takes it: 2–1224 of letters, digits and `+=,.@:/_-`.
 pub fn validate_external_id(id: &str) -> Result<(), String> {
-    let ok = (2..=1224).contains(&id.len())
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+=,.@:/_-".contains(c));
-    if ok {
+    if made_of(id, 2..=1224, "+=,.@:/_-") {
         Ok(())
     } else {
         Err(
@@ -63,11 +63,7 @@ pub fn validate_external_id(id: &str) -> Result<(), String> {
 /// Checks an MFA device: its ARN (`arn:…:iam::ACCOUNT:mfa/NAME`) or a hardware serial
 /// number, as STS's SerialNumber takes it: 9–256 of letters, digits and `+=/:,.@_-`.
 pub fn validate_mfa_serial(serial: &str) -> Result<(), String> {
-    let ok = (9..=256).contains(&serial.len())
-        && serial
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+=/:,.@_-".contains(c));
-    if ok {
+    if made_of(serial, 9..=256, "+=/:,.@_-") {
         Ok(())
     } else {
         Err(format!(
@@ -78,10 +74,7 @@ pub fn validate_mfa_serial(serial: &str) -> Result<(), String> {
 
 /// Checks a pair of long-term access keys before they are stored. Never echoes the secret.
 pub fn validate_access_keys(access_key_id: &str, secret: &str) -> Result<(), String> {
-    if access_key_id.len() < 16
-        || access_key_id.len() > 128
-        || !access_key_id.chars().all(|c| c.is_ascii_alphanumeric())
-    {
+    if !made_of(access_key_id, 16..=128, "") {
         return Err("invalid access key id: 16 to 128 letters and digits (AKIA…)".to_string());
     }
     if secret.is_empty() || secret.chars().any(|c| c.is_whitespace() || c.is_control()) {

@@ -4,7 +4,7 @@
 //! - [`render`]: that model onto `muda`, in place when only marks and labels change;
 //! - [`app`]: the `tao` event loop on the main thread, the tray icon, and the glue that
 //!   runs every engine call on tokio and brings the result back as a user event;
-//! - [`dialogs`]: native dialogs (GTK 3 on Linux, AppleScript on macOS, Windows Forms on
+//! - [`dialogs`]: native dialogs (GTK 3 on Linux, AppleScript on macOS, Win32 windows on
 //!   Windows), never modal to the process;
 //! - [`notices`] (pure) and [`notifier`]: desktop notifications, one per session per event;
 //! - [`icons`]: the idle / active / attention icons built into the binary.
@@ -26,6 +26,8 @@ pub mod notifier;
 pub mod outcome;
 pub mod render;
 pub mod sessions;
+#[cfg(windows)]
+mod windows;
 
 use std::process::ExitCode;
 
@@ -115,8 +117,13 @@ pub fn run(runtime: tokio::runtime::Runtime) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
 
+    #[cfg(windows)]
+    windows::detach_console();
+
     let mut event_loop = EventLoopBuilder::<UserEvent>::with_user_event().build();
     let ui = Ui::new(event_loop.create_proxy());
+    #[cfg(windows)]
+    windows::watch_quit(ui.clone());
 
     let menu_ui = ui.clone();
     muda::MenuEvent::set_event_handler(Some(move |e: muda::MenuEvent| {

@@ -1,9 +1,9 @@
-//! The native dialogs of macOS and Windows, run by the platform's own dialog host in a
-//! child process: AppleScript's `display dialog` / `choose from list` / `display alert`
-//! through `osascript` on macOS, a Windows Forms window through PowerShell on Windows.
-//! The script goes to the child on standard input (nothing on its command line); the answer
-//! comes back on its standard output. A child that exits with an error (Cancel, Escape, the
-//! close box) means "cancelled".
+//! The native dialogs of macOS, run by the platform's own dialog host in a child process:
+//! AppleScript's `display dialog` / `choose from list` / `display alert` through
+//! `osascript`. The script goes to the child on standard input (nothing on its command
+//! line); the answer comes back on its standard output. A child that exits with an error
+//! (Cancel, Escape, the close box) means "cancelled". (Windows has native windows of its
+//! own, `win32.rs`, instead of a PowerShell child.)
 //!
 //! Building the scripts and reading the answers is pure and unit-tested on every platform;
 //! only [`run`] starts a process.
@@ -46,15 +46,6 @@ pub enum Prompt {
     },
 }
 
-/// The dialog hosts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Host {
-    /// macOS: AppleScript through `osascript`.
-    AppleScript,
-    /// Windows: PowerShell with Windows Forms.
-    PowerShell,
-}
-
 /// What the user typed for "another value" in an AppleScript list.
 const OTHER: &str = "Other…";
 
@@ -73,27 +64,9 @@ fn applescript_string(s: &str) -> String {
     out
 }
 
-fn powershell_string(s: &str) -> String {
-    // Single-quoted: nothing is expanded; a quote is doubled (also the typographic ones
-    // PowerShell treats as quotes).
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('\'');
-    for c in s.chars() {
-        if matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}') {
-            out.push(c);
-        }
-        out.push(c);
-    }
-    out.push('\'');
-    out
-}
-
-/// The script that asks `prompt` on `host`.
-pub fn script(prompt: &Prompt, host: Host) -> String {
-    match host {
-        Host::AppleScript => applescript(prompt),
-        Host::PowerShell => powershell(prompt),
-    }
+/// The AppleScript that asks `prompt`.
+pub fn script(prompt: &Prompt) -> String {
+    applescript(prompt)
 }
 
 fn applescript(p: &Prompt) -> String {
@@ -154,74 +127,6 @@ fn applescript(p: &Prompt) -> String {
     }
 }
 
-const PS_PRELUDE: &str = "$ErrorActionPreference = 'Stop'\n[Console]::OutputEncoding = [Text.Encoding]::UTF8\nAdd-Type -AssemblyName System.Windows.Forms\n[Windows.Forms.Application]::EnableVisualStyles()\n";
-
-fn powershell_form(title: &str, prompt: &str, field: &str, read: &str) -> String {
-    let q = powershell_string;
-    format!(
-        "{PS_PRELUDE}$f = New-Object Windows.Forms.Form -Property @{{Text={}; Width=440; Height=190; StartPosition='CenterScreen'; TopMost=$true; FormBorderStyle='FixedDialog'; MaximizeBox=$false; MinimizeBox=$false}}\n\
-$l = New-Object Windows.Forms.Label -Property @{{Text={}; Left=12; Top=12; Width=400; Height=48}}\n\
-{field}\n\
-$ok = New-Object Windows.Forms.Button -Property @{{Text='OK'; Left=252; Top=110; DialogResult='OK'}}\n\
-$c = New-Object Windows.Forms.Button -Property @{{Text='Cancel'; Left=334; Top=110; DialogResult='Cancel'}}\n\
-$f.Controls.AddRange(@($l, $t, $ok, $c)); $f.AcceptButton = $ok; $f.CancelButton = $c\n\
-$f.Add_Shown({{ $f.Activate(); $t.Focus() }})\n\
-if ($f.ShowDialog() -eq 'OK') {{ [Console]::Out.Write({read}) }} else {{ exit 1 }}\n",
-        q(title),
-        q(prompt)
-    )
-}
-
-fn powershell(p: &Prompt) -> String {
-    let q = powershell_string;
-    match p {
-        Prompt::Text {
-            title,
-            prompt,
-            initial,
-            hidden,
-        } => powershell_form(
-            title,
-            prompt,
-            &format!(
-                "$t = New-Object Windows.Forms.TextBox -Property @{{Left=12; Top=68; Width=400; Text={}; UseSystemPasswordChar=${}}}",
-                q(initial),
-                if *hidden { "true" } else { "false" }
-            ),
-            "$t.Text",
-        ),
-        Prompt::Choose {
-            title,
-            prompt,
-            choices,
-            current,
-            other,
-        } => {
-            let items: Vec<String> = choices.iter().map(|c| q(c)).collect();
-            powershell_form(
-                title,
-                prompt,
-                &format!(
-                    "$t = New-Object Windows.Forms.ComboBox -Property @{{Left=12; Top=68; Width=400; DropDownStyle='{}'}}\n[void]$t.Items.AddRange(@({}))\n$t.Text = {}",
-                    if *other { "DropDown" } else { "DropDownList" },
-                    items.join(", "),
-                    q(current)
-                ),
-                "$t.Text",
-            )
-        }
-        Prompt::Confirm {
-            title,
-            message,
-            ok_label,
-        } => format!(
-            "{PS_PRELUDE}$r = [Windows.Forms.MessageBox]::Show({}, {}, 'OKCancel', 'Warning')\nif ($r -eq 'OK') {{ [Console]::Out.Write('yes') }} else {{ exit 1 }}\n",
-            q(&format!("{message}\n\nOK: {ok_label}")),
-            q(title)
-        ),
-    }
-}
-
 /// The answer in a host's standard output: the text with the line end the host adds
 /// removed (`None` for a cancelled dialog, told by the exit status).
 pub fn answer(stdout: &[u8], success: bool) -> Option<String> {
@@ -237,35 +142,14 @@ pub fn answer(stdout: &[u8], success: bool) -> Option<String> {
     )
 }
 
-/// Asks `prompt` with this platform's host, blocking until the user answers. Runs on a
-/// worker thread, never on the UI thread.
-#[cfg_attr(target_os = "linux", allow(dead_code))]
+/// Asks `prompt` with `osascript`, blocking until the user answers. Runs on a worker
+/// thread, never on the UI thread.
+#[cfg_attr(not(target_os = "macos"), allow(dead_code))]
 pub fn run(prompt: &Prompt) -> Option<String> {
     use std::io::Write;
     use std::process::{Command, Stdio};
-    let (host, mut command) = if cfg!(target_os = "macos") {
-        let mut c = Command::new("osascript");
-        c.arg("-");
-        (Host::AppleScript, c)
-    } else {
-        let mut c = Command::new("powershell");
-        c.args([
-            "-NoProfile",
-            "-NonInteractive",
-            "-ExecutionPolicy",
-            "Bypass",
-            "-Command",
-            "-",
-        ]);
-        #[cfg(windows)]
-        {
-            use std::os::windows::process::CommandExt;
-            const CREATE_NO_WINDOW: u32 = 0x0800_0000;
-            c.creation_flags(CREATE_NO_WINDOW);
-        }
-        (Host::PowerShell, c)
-    };
-    let mut child = match command
+    let mut child = match Command::new("osascript")
+        .arg("-")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -273,17 +157,17 @@ pub fn run(prompt: &Prompt) -> Option<String> {
     {
         Ok(c) => c,
         Err(e) => {
-            tracing::error!("cannot open a dialog ({host:?}): {e}");
+            tracing::error!("cannot open a dialog (osascript): {e}");
             return None;
         }
     };
     if let Some(mut stdin) = child.stdin.take() {
-        let _ = stdin.write_all(script(prompt, host).as_bytes());
+        let _ = stdin.write_all(script(prompt).as_bytes());
     }
     match child.wait_with_output() {
         Ok(out) => answer(&out.stdout, out.status.success()),
         Err(e) => {
-            tracing::error!("the dialog ({host:?}) failed: {e}");
+            tracing::error!("the dialog (osascript) failed: {e}");
             None
         }
     }
@@ -296,24 +180,19 @@ mod tests {
     #[test]
     fn strings_are_quoted_so_user_text_stays_text() {
         assert_eq!(applescript_string(r#"a "b" \c"#), r#""a \"b\" \\c""#);
-        assert_eq!(powershell_string("it's $HOME"), "'it''s $HOME'");
-        assert_eq!(powershell_string("‘x’"), "'‘‘x’’'");
     }
 
     #[test]
-    fn a_hidden_text_prompt_masks_its_field_on_both_hosts() {
+    fn a_hidden_text_prompt_masks_its_field() {
         let p = Prompt::Text {
             title: "credtray: add IAM user session".into(),
             prompt: "Secret access key:".into(),
             initial: String::new(),
             hidden: true,
         };
-        let mac = script(&p, Host::AppleScript);
+        let mac = script(&p);
         assert!(mac.contains("with hidden answer"), "{mac}");
         assert!(mac.starts_with("set r to display dialog \"Secret access key:\""));
-        let win = script(&p, Host::PowerShell);
-        assert!(win.contains("UseSystemPasswordChar=$true"), "{win}");
-        assert!(win.contains("Text='credtray: add IAM user session'"));
     }
 
     #[test]
@@ -325,15 +204,12 @@ mod tests {
             current: "dev".into(),
             other: true,
         };
-        let mac = script(&p, Host::AppleScript);
+        let mac = script(&p);
         assert!(
             mac.contains(r#"choose from list {"default", "dev", "Other…"}"#),
             "{mac}"
         );
         assert!(mac.contains(r#"default items {"dev"}"#));
-        let win = script(&p, Host::PowerShell);
-        assert!(win.contains("DropDownStyle='DropDown'"));
-        assert!(win.contains("AddRange(@('default', 'dev'))"), "{win}");
     }
 
     #[test]

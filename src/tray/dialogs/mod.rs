@@ -2,11 +2,11 @@
 //! runs later, on the UI thread, with the user's answer (`None`: cancelled or closed). No
 //! dialog is modal to the process: the event loop, the menu and rotation go on meanwhile.
 //!
-//! Linux: GTK 3, the toolkit `tao` runs on (`gtk.rs`). macOS and Windows: the platform's
-//! own dialog host in a child process (`external.rs`: AppleScript, Windows Forms through
-//! PowerShell), driven from the UI thread by `native.rs`; the child runs on a worker
-//! thread and its answer comes back to the UI thread through [`set_dispatcher`] and
-//! [`deliver`].
+//! Linux: GTK 3, the toolkit `tao` runs on (`gtk.rs`). Windows: native Win32 windows on
+//! the UI thread (`win32.rs`, drawing what `forms.rs` describes). macOS: AppleScript in a
+//! child process (`external.rs`), driven from the UI thread by `native.rs`; the child runs
+//! on a worker thread and its answer comes back to the UI thread through
+//! [`set_dispatcher`] and [`deliver`].
 //!
 //! Window titles are stable (tests find the dialogs by them): see [`titles`].
 
@@ -22,15 +22,23 @@ mod gtk;
 #[cfg(target_os = "linux")]
 pub use self::gtk::*;
 
-#[cfg(not(target_os = "linux"))]
+#[cfg(not(any(target_os = "linux", windows)))]
 mod native;
-#[cfg(not(target_os = "linux"))]
+#[cfg(not(any(target_os = "linux", windows)))]
 pub use self::native::*;
 // The macOS and Windows forms, type-checked by the Linux test build too.
 #[cfg(all(test, target_os = "linux"))]
 #[allow(dead_code)]
 #[path = "native.rs"]
 mod native_checked_on_linux;
+
+// Pure (unit-tested on every platform); drawn by win32.rs on Windows.
+#[cfg_attr(not(windows), allow(dead_code))]
+mod forms;
+#[cfg(windows)]
+mod win32;
+#[cfg(windows)]
+pub use self::win32::*;
 
 /// What runs with a dialog's answer, on the UI thread.
 type Answer = Box<dyn FnOnce(Option<String>)>;
@@ -59,7 +67,7 @@ pub fn deliver(id: u64, answer: Option<String>) {
 
 /// Asks `prompt` with the platform's dialog host on a worker thread; `done` runs on the
 /// UI thread with the answer.
-#[cfg_attr(target_os = "linux", allow(dead_code))]
+#[cfg_attr(any(target_os = "linux", windows), allow(dead_code))]
 fn ask(prompt: external::Prompt, done: Answer) {
     let id = PENDING.with(|p| {
         let mut p = p.borrow_mut();

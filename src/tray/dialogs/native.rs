@@ -1,5 +1,5 @@
-//! macOS and Windows: each dialog of the contract as one or more questions put by the
-//! platform's dialog host ([`super::external`]). Validation runs on the UI thread between
+//! macOS: each dialog of the contract as one or more questions put by the platform's
+//! dialog host ([`super::external`]). Validation runs on the UI thread between
 //! questions: an invalid answer asks again, saying what was wrong. A form is a sequence of
 //! questions; Cancel on any of them cancels the form.
 

@@ -88,5 +88,8 @@ mod fallback {
         pub fn is_visible(&self) -> bool {
             false
         }
+
+        /// Nothing is ever filtered here.
+        pub fn connect_filtered(&self, _f: Box<dyn Fn(usize)>) {}
     }
 }
