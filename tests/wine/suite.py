@@ -178,6 +178,10 @@ class World:
         return p
 
     def close(self):
+        # Every wine process of the prefix first, through its server (they outlive a
+        # server that is simply terminated), then the rest.
+        if self.env:
+            subprocess.run(["wineserver", "-k"], env=self.env, capture_output=True, timeout=60)
         for p in reversed(self.procs):
             if p.poll() is None:
                 p.terminate()
@@ -185,8 +189,6 @@ class World:
                     p.wait(5)
                 except subprocess.TimeoutExpired:
                     p.kill()
-        if self.env:
-            subprocess.run(["wineserver", "-k"], env=self.env, capture_output=True)
 
 
 def free_port():
