@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Builds the Debian package: target/dist/credtray_<version>_<arch>.deb.
 #
-#   installers/deb/build.sh [--no-build]
+#   installers/deb/build.sh [--no-build | --binary PATH]
 #
 # (or `installers/build.sh deb`). Builds the release binary (`cargo build --release
 # --locked`, the same command as scripts/run.sh, so the two share target/release), unless
-# --no-build, then lays out the package with plain dpkg tools (dpkg-shlibdeps, dpkg-deb; no
+# --no-build or --binary PATH (package that binary instead: scripts/test.sh packages the
+# dev-profile binary its tests just built, so CI does not build everything a second time;
+# the artifact for users is the release build), then lays out the package with plain dpkg tools (dpkg-shlibdeps, dpkg-deb; no
 # cargo-deb): /usr/bin/credtray, the desktop entry (installers/linux/credtray.desktop) in
 # /usr/share/applications, the icons of installers/linux/icons.list in the hicolor theme, a
 # manual page made from `credtray --help`, the copyright (DEP-5, with the list of the Rust
@@ -23,9 +25,17 @@ cd "$repo"
 python=${PYTHON:-python3}
 
 build=1
-for arg in "$@"; do
+bin=target/release/credtray
+while [[ $# -gt 0 ]]; do
+  arg=$1
+  shift
   case $arg in
     --no-build) build=0 ;;
+    --binary)
+      [[ $# -gt 0 ]] || { echo "deb/build.sh: --binary needs a path" >&2; exit 2; }
+      bin=$1 build=0
+      shift
+      ;;
     -h | --help) sed -n '2,/^set -e/{/^set -e/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
     *) echo "deb/build.sh: unknown argument $arg" >&2; exit 2 ;;
   esac
@@ -43,7 +53,6 @@ eval "$("$python" installers/metadata.py)"
 version=${PKG_VERSION//-/\~}
 arch=$(dpkg-architecture -qDEB_HOST_ARCH)
 triple=$(rustc -vV | sed -n 's/^host: //p')
-bin=target/release/credtray
 dist=target/dist
 out=$dist/${PKG_NAME}_${version}_${arch}.deb
 stage=target/deb/${PKG_NAME}_${version}_${arch}
@@ -67,9 +76,10 @@ rm -rf "$stage"
 mkdir -p "$stage/DEBIAN" "$dist"
 doc=$stage/usr/share/doc/$PKG_NAME
 
-# The binary (the release profile strips it; dh_strip's sections removed as well).
+# The binary, stripped as dh_strip does (the release profile strips it already; a dev-profile
+# binary loses its debug information here).
 install -D -m 0755 "$bin" "$stage/usr/bin/credtray"
-strip --remove-section=.comment --remove-section=.note "$stage/usr/bin/credtray"
+strip --strip-unneeded --remove-section=.comment --remove-section=.note "$stage/usr/bin/credtray"
 
 # The desktop entry, as for a per-user install but with Exec= on the PATH.
 install -D -m 0644 installers/linux/credtray.desktop "$stage/usr/share/applications/credtray.desktop"
