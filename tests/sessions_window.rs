@@ -36,44 +36,9 @@ const LINE_TIMEOUT: Duration = Duration::from_secs(10);
 /// xdotool's delay between typed characters, in milliseconds.
 const TYPE_DELAY: &str = "40";
 
-/// The example binary, next to this test's own, checked to be newer than its sources.
+/// The Sessions window example, checked to be fresh.
 fn example() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let profile_dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("the test binary lives in <target>/<profile>/deps");
-    let path = profile_dir.join("examples").join("sessions_window");
-    assert!(
-        path.is_file(),
-        "{} is missing: build it with `cargo build --examples` (scripts/test.sh does) before \
-         running these tests",
-        path.display()
-    );
-    // A stale example would test an old window: it must be newer than every source it was
-    // built from (cargo lists them in `sessions_window.d`, next to it).
-    let built = std::fs::metadata(&path)
-        .and_then(|m| m.modified())
-        .expect("the example's modification time");
-    let dep_info = std::fs::read_to_string(path.with_extension("d")).unwrap_or_default();
-    let sources = dep_info
-        .lines()
-        .next()
-        .and_then(|line| line.split_once(": "))
-        .map(|(_, sources)| sources.replace("\\ ", "\0"))
-        .unwrap_or_default();
-    for source in sources.split_whitespace().map(|s| s.replace('\0', " ")) {
-        let Ok(modified) = std::fs::metadata(&source).and_then(|m| m.modified()) else {
-            continue;
-        };
-        assert!(
-            modified <= built,
-            "{} is older than {source}: rebuild it with `cargo build --examples` \
-             (scripts/test.sh does)",
-            path.display(),
-        );
-    }
-    path
+    x11::fresh_example("sessions_window")
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -226,3 +226,43 @@ pub fn close_window(display: &str, wid: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The example program NAME, next to the test binary's own (`<target>/<profile>/deps/TEST` →
+/// `<target>/<profile>/examples/NAME`), checked to be newer than every source cargo built it
+/// from (listed in `NAME.d` beside it): a stale example would test old code.
+pub fn fresh_example(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("the test binary lives in <target>/<profile>/deps");
+    let path = profile_dir.join("examples").join(name);
+    assert!(
+        path.is_file(),
+        "{} is missing: build it with `cargo build --examples` (scripts/test.sh does) before \
+         running these tests",
+        path.display()
+    );
+    let built = std::fs::metadata(&path)
+        .and_then(|m| m.modified())
+        .expect("the example's modification time");
+    let dep_info = std::fs::read_to_string(path.with_extension("d")).unwrap_or_default();
+    let sources = dep_info
+        .lines()
+        .next()
+        .and_then(|line| line.split_once(": "))
+        .map(|(_, sources)| sources.replace("\\ ", "\0"))
+        .unwrap_or_default();
+    for source in sources.split_whitespace().map(|s| s.replace('\0', " ")) {
+        let Ok(modified) = std::fs::metadata(&source).and_then(|m| m.modified()) else {
+            continue;
+        };
+        assert!(
+            modified <= built,
+            "{} is older than {source}: rebuild it with `cargo build --examples` \
+             (scripts/test.sh does)",
+            path.display(),
+        );
+    }
+    path
+}
