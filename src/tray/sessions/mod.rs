@@ -88,8 +88,5 @@ mod fallback {
         pub fn is_visible(&self) -> bool {
             false
         }
-
-        /// Nothing is ever filtered here.
-        pub fn connect_filtered(&self, _f: Box<dyn Fn(usize)>) {}
     }
 }
