@@ -43,23 +43,16 @@ fn main() -> std::process::ExitCode {
         // The tray needs the main thread for its event loop; tokio runs beside it.
         return report(credtray::tray::run(runtime));
     }
-    // A command runs on tokio in a thread of its own; the main thread stays free for the
-    // sign-in window a federated session may need (its event loop is made only then).
-    let code = credtray::saml::host::run(runtime, async move {
-        match report(
+    let code = runtime.block_on(async move {
+        report(
             credtray::cli::run(cli)
                 .await
                 .map(|()| std::process::ExitCode::SUCCESS),
-        ) {
-            c if c == std::process::ExitCode::SUCCESS => 0,
-            _ => 1,
-        }
+        )
     });
-    if code == 0 {
-        std::process::ExitCode::SUCCESS
-    } else {
-        std::process::ExitCode::from(u8::try_from(code).unwrap_or(1))
-    }
+    // The runtime's blocking threads may wait on stdin; do not wait for them.
+    runtime.shutdown_background();
+    code
 }
 
 /// Prints an error as one line on stderr and turns the result into an exit code.

@@ -19,9 +19,28 @@ use common::*;
 /// read would hang for ever, a huge file would take far longer to parse.
 const PROMPT: Duration = Duration::from_secs(3);
 
+/// One moto for the whole file. A static is never dropped, so the server is ended when the
+/// test process exits (the harness exits through `exit`, which runs `atexit` handlers).
 fn moto() -> &'static Moto {
     static MOTO: OnceLock<Moto> = OnceLock::new();
-    MOTO.get_or_init(Moto::start)
+    static PID: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+    extern "C" fn end_moto() {
+        let pid = PID.load(std::sync::atomic::Ordering::SeqCst);
+        if pid > 0 {
+            // SAFETY: a signal to the server this process started.
+            unsafe { libc::kill(pid, libc::SIGTERM) };
+        }
+    }
+    MOTO.get_or_init(|| {
+        let moto = Moto::start();
+        PID.store(
+            i32::try_from(moto.pid()).unwrap_or(0),
+            std::sync::atomic::Ordering::SeqCst,
+        );
+        // SAFETY: registers a plain function with no captured state.
+        unsafe { libc::atexit(end_moto) };
+        moto
+    })
 }
 
 /// A sandbox with an iam-user session `alias` on profile `p1` and plain user files.

@@ -8,7 +8,8 @@
 # --no-build or --binary PATH (package that binary instead: scripts/test.sh packages the
 # dev-profile binary its tests just built, so CI does not build everything a second time;
 # the artifact for users is the release build), then lays out the package with plain dpkg tools (dpkg-shlibdeps, dpkg-deb; no
-# cargo-deb): /usr/bin/credtray, the desktop entry (installers/linux/credtray.desktop) in
+# cargo-deb): /usr/bin/credtray, /usr/libexec/credtray/credtray-signin (the sign-in window
+# of federated sessions, the only program linking WebKitGTK), the desktop entry (installers/linux/credtray.desktop) in
 # /usr/share/applications, the icons of installers/linux/icons.list in the hicolor theme, a
 # manual page made from `credtray --help`, the copyright (DEP-5, with the list of the Rust
 # crates built in) and a changelog. The control file's fields come from Cargo.toml
@@ -66,6 +67,10 @@ if ((build)); then
   cargo build --release --locked
 fi
 [[ -x $bin ]] || { echo "deb/build.sh: no $bin (run without --no-build)" >&2; exit 1; }
+# The sign-in window's program, built beside credtray (src/saml/helper.rs looks for it in
+# ../libexec/credtray from /usr/bin).
+helper=$(dirname "$bin")/credtray-signin
+[[ -x $helper ]] || { echo "deb/build.sh: no $helper beside $bin (cargo builds both)" >&2; exit 1; }
 bin_version=$("$bin" --version)
 [[ $bin_version == "credtray $PKG_VERSION" ]] || {
   echo "deb/build.sh: $bin says '$bin_version', Cargo.toml says $PKG_VERSION: rebuild it" >&2
@@ -79,7 +84,10 @@ doc=$stage/usr/share/doc/$PKG_NAME
 # The binary, stripped as dh_strip does (the release profile strips it already; a dev-profile
 # binary loses its debug information here).
 install -D -m 0755 "$bin" "$stage/usr/bin/credtray"
-strip --strip-unneeded --remove-section=.comment --remove-section=.note "$stage/usr/bin/credtray"
+install -D -m 0755 "$helper" "$stage/usr/libexec/credtray/credtray-signin"
+for exe in "$stage/usr/bin/credtray" "$stage/usr/libexec/credtray/credtray-signin"; do
+  strip --strip-unneeded --remove-section=.comment --remove-section=.note "$exe"
+done
 
 # The desktop entry, as for a per-user install but with Exec= on the PATH.
 install -D -m 0644 installers/linux/credtray.desktop "$stage/usr/share/applications/credtray.desktop"
@@ -182,7 +190,7 @@ shlib_tmp=$(mktemp -d)
 trap 'rm -rf "$shlib_tmp"' EXIT
 mkdir "$shlib_tmp/debian"
 printf 'Source: %s\n\nPackage: %s\nArchitecture: any\n' "$PKG_NAME" "$PKG_NAME" >"$shlib_tmp/debian/control"
-shlib_depends=$(cd "$shlib_tmp" && dpkg-shlibdeps -O "$repo/$stage/usr/bin/credtray" 2>"$shlib_tmp/err" |
+shlib_depends=$(cd "$shlib_tmp" && dpkg-shlibdeps -O "$repo/$stage/usr/bin/credtray" "$repo/$stage/usr/libexec/credtray/credtray-signin" 2>"$shlib_tmp/err" |
   sed -n 's/^shlibs:Depends=//p') || {
   cat "$shlib_tmp/err" >&2
   exit 1

@@ -133,7 +133,9 @@ echo "deb/test.sh: Depends: $depends" >&2
 # Every library the binary needs, by the package that has it here, is in Depends.
 mkdir -p "$work/root"
 dpkg-deb -x "$deb" "$work/root"
-needed=$(objdump -p "$work/root/usr/bin/credtray" | awk '$1 == "NEEDED" { print $2 }')
+needed=$(for exe in usr/bin/credtray usr/libexec/credtray/credtray-signin; do
+  objdump -p "$work/root/$exe" | awk '$1 == "NEEDED" { print $2 }'
+done | sort -u)
 check "the binary needs shared libraries" test -n "$needed"
 dep_names=" $(tr ',|' '\n\n' <<<"$depends" | sed 's/(.*//; s/:.*//; s/ //g' | tr '\n' ' ') "
 ldconfig=$(command -v ldconfig || echo /sbin/ldconfig)
@@ -163,6 +165,9 @@ has() { # has MODE PATH: the package holds PATH, owned by root, with that mode
   awk -v m="$1" -v p="./$2" '$1 == m && $2 == "root/root" && $6 == p { f = 1 } END { exit !f }' <<<"$contents"
 }
 check "/usr/bin/credtray, 0755 root" has -rwxr-xr-x usr/bin/credtray
+check "the sign-in window's program, /usr/libexec/credtray/credtray-signin, 0755 root" has -rwxr-xr-x usr/libexec/credtray/credtray-signin
+check "the tray does not link the web view (WebKitGTK is the sign-in program's)" \
+  sh -c "! objdump -p '$work/root/usr/bin/credtray' | grep -q 'NEEDED.*webkit'"
 check "the desktop entry in /usr/share/applications" has -rw-r--r-- usr/share/applications/credtray.desktop
 check "the copyright" has -rw-r--r-- usr/share/doc/credtray/copyright
 check "the changelog" has -rw-r--r-- usr/share/doc/credtray/changelog.gz

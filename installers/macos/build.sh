@@ -65,6 +65,9 @@ if ((!layout_only)); then
     mkdir -p target/universal
     lipo -create -output "$bin" target/aarch64-apple-darwin/release/credtray \
       target/x86_64-apple-darwin/release/credtray
+    lipo -create -output target/universal/credtray-signin \
+      target/aarch64-apple-darwin/release/credtray-signin \
+      target/x86_64-apple-darwin/release/credtray-signin
   else
     if ((build)); then cargo build --release --locked; fi
     bin=target/release/credtray
@@ -80,6 +83,8 @@ rm -rf "$app"
 mkdir -p "$app/Contents/MacOS" "$app/Contents/Resources"
 if [[ -n $bin ]]; then
   install -m 0755 "$bin" "$app/Contents/MacOS/$PKG_NAME"
+  # The sign-in window of federated sessions (src/saml/helper.rs finds it beside credtray).
+  install -m 0755 "$(dirname "$bin")/credtray-signin" "$app/Contents/MacOS/credtray-signin"
 else
   cat >"$app/Contents/MacOS/$PKG_NAME" <<'EOF'
 #!/bin/sh

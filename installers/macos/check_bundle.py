@@ -95,6 +95,12 @@ def check(app, version, identifier, placeholder):
     else:
         need(head in MACHO_MAGICS, "Contents/MacOS/%s is not a Mach-O binary" % exe_name)
         said.append("CFBundleExecutable = %s (Mach-O)" % exe_name)
+        # The sign-in window of federated sessions, found beside the executable.
+        signin = os.path.join(contents, "MacOS", "credtray-signin")
+        need(os.path.isfile(signin), "no Contents/MacOS/credtray-signin (the sign-in window)")
+        with open(signin, "rb") as f:
+            need(f.read(4) in MACHO_MAGICS, "Contents/MacOS/credtray-signin is not a Mach-O binary")
+        said.append("credtray-signin beside it (Mach-O)")
 
     icon = key("CFBundleIconFile")
     if not icon.endswith(".icns"):

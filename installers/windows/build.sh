@@ -27,12 +27,13 @@ start=$(date +%s)
 # CREDTRAY_WINDOWS_EXTRA_TARGETS: more cargo targets to build in the same run (the wine
 # tests add their dialogs example).
 read -r -a extra <<<"${CREDTRAY_WINDOWS_EXTRA_TARGETS:-}"
-cargo build --release --locked --target "$target" --bin credtray "${extra[@]}" >&2
+cargo build --release --locked --target "$target" --bin credtray --bin credtray-signin "${extra[@]}" >&2
 exe=$target_dir/$target/release/credtray.exe
-step "built $exe ($(($(date +%s) - start)) s, $(du -h "$exe" | cut -f1))"
+signin=$target_dir/$target/release/credtray-signin.exe
+step "built $exe ($(($(date +%s) - start)) s, $(du -h "$exe" | cut -f1)) and credtray-signin.exe"
 
-# wry's WebView2 (the SAML sign-in window) is linked through WebView2Loader.dll on the GNU
-# target (MSVC links a static loader): it ships beside credtray.exe, from the
+# wry's WebView2 (the SAML sign-in window, credtray-signin.exe) is linked through
+# WebView2Loader.dll on the GNU target (MSVC links a static loader): it ships beside it, from the
 # webview2-com-sys crate that has it (Microsoft's redistributable loader).
 loader=$(cargo metadata --locked --format-version 1 --filter-platform "$target" |
   python3 -c 'import json,sys,os; m=json.load(sys.stdin); print(next(os.path.join(os.path.dirname(p["manifest_path"]), "x64", "WebView2Loader.dll") for p in m["packages"] if p["name"] == "webview2-com-sys"))')
@@ -41,7 +42,7 @@ loader=$(cargo metadata --locked --format-version 1 --filter-platform "$target" 
 step "makensis"
 mkdir -p "$target_dir/dist"
 out=$target_dir/dist/credtray-$version-setup.exe
-makensis -V2 -INPUTCHARSET UTF8 -DVERSION="$version" -DEXE="$exe" -DWEBVIEW2LOADER="$loader" \
+makensis -V2 -INPUTCHARSET UTF8 -DVERSION="$version" -DEXE="$exe" -DSIGNIN="$signin" -DWEBVIEW2LOADER="$loader" \
   -DOUTFILE="$out" "$here/credtray.nsi" >&2
 step "wrote $out ($(du -h "$out" | cut -f1))"
 echo "$out"

@@ -3,7 +3,8 @@
 ; and, if chosen, "start at login" (the same Run key value as the tray's menu item).
 ;
 ; Built by installers/windows/build.sh with Debian's makensis (nothing downloaded):
-;   makensis -DVERSION=0.1.0 -DEXE=credtray.exe -DWEBVIEW2LOADER=WebView2Loader.dll \
+;   makensis -DVERSION=0.1.0 -DEXE=credtray.exe -DSIGNIN=credtray-signin.exe \
+;            -DWEBVIEW2LOADER=WebView2Loader.dll \
 ;            -DOUTFILE=credtray-0.1.0-setup.exe credtray.nsi
 ;
 ; Silent: `credtray-<version>-setup.exe /S` installs; add `/AUTOSTART` to also start
@@ -27,6 +28,9 @@ RequestExecutionLevel user
 !endif
 !ifndef EXE
   !error "pass -DEXE=path to credtray.exe"
+!endif
+!ifndef SIGNIN
+  !error "pass -DSIGNIN=path to credtray-signin.exe"
 !endif
 !ifndef WEBVIEW2LOADER
   !error "pass -DWEBVIEW2LOADER=path to the x64 WebView2Loader.dll"
@@ -113,7 +117,8 @@ Section "${APP}" SecMain
   Call StopCredtray
   SetOutPath "$INSTDIR"
   File "/oname=credtray.exe" "${EXE}"
-  ; The SAML sign-in window's WebView2, loaded by credtray.exe at start (GNU build).
+  ; The SAML sign-in window, a program of its own, and its WebView2 loader (GNU build).
+  File "/oname=credtray-signin.exe" "${SIGNIN}"
   File "/oname=WebView2Loader.dll" "${WEBVIEW2LOADER}"
   WriteUninstaller "$INSTDIR\uninstall.exe"
 
@@ -162,6 +167,7 @@ Section "Uninstall"
   Delete "$PROFILE\.aws\credentials.credtray.lock"
   Delete "$PROFILE\.aws\config.credtray.lock"
   Delete "$INSTDIR\credtray.exe"
+  Delete "$INSTDIR\credtray-signin.exe"
   Delete "$INSTDIR\WebView2Loader.dll"
   Delete "$INSTDIR\uninstall.exe"
   RMDir "$INSTDIR"

@@ -9,8 +9,6 @@ use anyhow::{bail, Context, Result};
 use crate::model::{FederatedRole, Session};
 use crate::providers::interaction::is_valid_code;
 use crate::providers::{Interaction, ProviderError, SignInStep};
-use crate::saml::host::HostError;
-use crate::saml::window::SignInFailure;
 use crate::saml::Assertion;
 
 /// An IAM user's long-term keys as typed.
@@ -115,50 +113,8 @@ impl Interaction for TerminalMfa {
         session: &Session,
         role: &FederatedRole,
     ) -> Result<Assertion, ProviderError> {
-        window_sign_in(session, role).await
+        crate::providers::saml::window_sign_in(session, role, None).await
     }
-}
-
-const NO_DISPLAY_SET: &str = "DISPLAY or WAYLAND_DISPLAY is not set";
-
-/// The sign-in window of this process (see `saml::host`), for a federated session.
-pub async fn window_sign_in(
-    session: &Session,
-    role: &FederatedRole,
-) -> Result<Assertion, ProviderError> {
-    let alias = session.alias.clone();
-    if !crate::saml::display_available() {
-        return Err(ProviderError::SamlNeedsDisplay {
-            session: alias,
-            why: NO_DISPLAY_SET.into(),
-        });
-    }
-    let dir = crate::saml::data_dir(&role.saml_url).map_err(|e| ProviderError::SamlWindow {
-        session: alias.clone(),
-        message: format!("cannot create the sign-in data folder: {e}"),
-    })?;
-    crate::saml::host::sign_in(&alias, &role.saml_url, dir)
-        .await
-        .map_err(|e| match e {
-            HostError::NoDisplay => ProviderError::SamlNeedsDisplay {
-                session: alias.clone(),
-                why: NO_DISPLAY_SET.into(),
-            },
-            HostError::DisplayUnreachable(why) => ProviderError::SamlNeedsDisplay {
-                session: alias.clone(),
-                why,
-            },
-            HostError::NoHost => ProviderError::SamlSignInNeeded {
-                session: alias.clone(),
-            },
-            HostError::Failed(SignInFailure::Closed) => ProviderError::SamlCancelled {
-                session: alias.clone(),
-            },
-            HostError::Failed(SignInFailure::Window(message)) => ProviderError::SamlWindow {
-                session: alias.clone(),
-                message,
-            },
-        })
 }
 
 impl TerminalMfa {

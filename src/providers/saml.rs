@@ -8,6 +8,40 @@ use super::sts::{answer_credentials, call_failed};
 use super::{Credentials, Interaction, Provider, ProviderError, Sts};
 use crate::model::{FederatedRole, Session};
 use crate::saml::assertion::{choose, role_pairs};
+use crate::saml::helper::SignInError;
+use crate::saml::Assertion;
+
+/// Opens the sign-in window of `session` (in the helper process; never shown, and given up
+/// after that long, with `hidden`) and waits for the assertion. What the CLI's and the
+/// tray's [`Interaction`]s call.
+pub async fn window_sign_in(
+    session: &Session,
+    role: &FederatedRole,
+    hidden: Option<std::time::Duration>,
+) -> Result<Assertion, ProviderError> {
+    let alias = session.alias.clone();
+    let dir = crate::saml::data_dir(&role.saml_url).map_err(|e| ProviderError::SamlWindow {
+        session: alias.clone(),
+        message: format!("cannot create the sign-in data folder: {e}"),
+    })?;
+    crate::saml::helper::sign_in(&alias, &role.saml_url, &dir, hidden)
+        .await
+        .map_err(|e| match e {
+            SignInError::NoDisplay => ProviderError::SamlNeedsDisplay {
+                session: alias,
+                why: SignInError::NoDisplay.to_string(),
+            },
+            SignInError::DisplayUnreachable(why) => ProviderError::SamlNeedsDisplay {
+                session: alias,
+                why,
+            },
+            SignInError::Closed => ProviderError::SamlCancelled { session: alias },
+            SignInError::Failed(message) => ProviderError::SamlWindow {
+                session: alias,
+                message,
+            },
+        })
+}
 
 /// Signs in through the IdP and calls AssumeRoleWithSAML.
 pub struct SamlRoleProvider {

@@ -1,13 +1,13 @@
 //! SAML 2.0 federation (`iam-role-federated`): the identity provider's sign-in page in a
-//! window of credtray's own (`window.rs`, tao + wry), the SAMLResponse captured in the page
-//! before it leaves the machine, and read for its role/provider pairs (`assertion.rs`).
-//! `host.rs` lets a command-line process open that window: the tao event loop takes the
-//! main thread only when a window is first needed, while tokio runs the command elsewhere.
+//! window of credtray's own, the SAMLResponse captured in the page before it leaves the
+//! machine (`capture.rs`), and read for its role/provider pairs (`assertion.rs`). The
+//! window runs in a helper process, `credtray-signin` (`src/signin/`), which `helper.rs`
+//! starts and talks to, so that neither the tray nor the CLI loads a web view otherwise.
 
 pub mod assertion;
-pub mod host;
+pub mod capture;
+pub mod helper;
 pub mod profile_dir;
-pub mod window;
 
 use std::path::PathBuf;
 
@@ -51,7 +51,8 @@ pub fn display_available() -> bool {
 }
 
 /// Opens the display on this thread, the one that is to run the event loop (tao panics when
-/// it cannot): the reason, naming the display, when it cannot be opened.
+/// it cannot): the reason, naming the display, when it cannot be opened. The sign-in
+/// helper calls it before it makes its window.
 pub fn open_display() -> Result<(), String> {
     #[cfg(target_os = "linux")]
     if let Err(e) = gtk::init() {

@@ -325,7 +325,7 @@ impl App {
         }
         self.quitting = true;
         // A sign-in in a window cannot finish now: cancelled, its start ends at once.
-        self.saml.close_all();
+        crate::saml::helper::cancel_all();
         if let Some(stop) = self.agent_stop.take() {
             let _ = stop.send(());
         }

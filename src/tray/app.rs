@@ -15,7 +15,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
-use tao::event::{Event as TaoEvent, StartCause, WindowEvent};
+use tao::event::{Event as TaoEvent, StartCause};
 use tao::event_loop::{ControlFlow, EventLoopProxy, EventLoopWindowTarget};
 use tokio::sync::oneshot;
 use tray_icon::{TrayIcon, TrayIconBuilder};
@@ -34,7 +34,6 @@ use crate::engine::events::Event;
 use crate::engine::{Engine, StartOptions};
 use crate::model::{Session, SessionKind, State};
 use crate::providers::SignInStep;
-use crate::saml::window::{SamlEvent, SignInFailure, SignInRequest, SignInWindows};
 
 /// Everything that reaches the UI thread.
 pub enum UserEvent {
@@ -78,16 +77,6 @@ pub enum UserEvent {
     Done(Outcome),
     /// A dialog run off the UI thread (macOS, Windows) was answered.
     DialogAnswer(u64, Option<String>),
-    /// A federated session's sign-in: open its window (never shown, with this timeout, when
-    /// `hidden` is set) and answer on the request's channel.
-    SamlSignIn {
-        /// The window to open.
-        req: SignInRequest,
-        /// Hidden, for at most this long (rotation's silent try); `None`: shown to the user.
-        hidden: Option<std::time::Duration>,
-    },
-    /// A sign-in window reported something.
-    Saml(SamlEvent),
     /// The user chose an action of a notification about a session.
     NotificationAction(Uuid, String),
     /// Bring up the Sessions window (a second launch of `credtray` asked).
@@ -100,12 +89,6 @@ pub enum UserEvent {
     QuitNow,
     /// The sessions were stopped for quitting: exit.
     QuitDone(Result<usize, String>),
-}
-
-impl From<SamlEvent> for UserEvent {
-    fn from(e: SamlEvent) -> Self {
-        UserEvent::Saml(e)
-    }
 }
 
 /// What a [`Job`] keeps busy while it runs.
@@ -167,11 +150,6 @@ impl Ui {
     pub fn run(&self, job: Job) {
         self.send(UserEvent::Run(job));
     }
-
-    /// A proxy of the event loop of its own (the sign-in windows' web views hold one).
-    fn proxy(&self) -> Option<EventLoopProxy<UserEvent>> {
-        self.0.lock().ok().map(|p| p.clone())
-    }
 }
 
 /// What a dialog's answer needs to act: the engine, and the way back to the UI thread.
@@ -211,8 +189,6 @@ pub struct App {
     pub(super) quitting: bool,
     pub(super) stopping_all: bool,
     pub(super) agent_stop: Option<oneshot::Sender<()>>,
-    /// The federated sessions' sign-in windows, shown or hidden.
-    pub(super) saml: SignInWindows,
     /// Sign-ins waiting for the user, by integration alias: their dialogs (which hold the
     /// sender that cancels).
     sign_ins: BTreeMap<String, dialogs::Waiting>,
@@ -255,7 +231,6 @@ impl App {
             quitting: false,
             stopping_all: false,
             agent_stop: Some(agent_stop),
-            saml: SignInWindows::default(),
             sign_ins: BTreeMap::new(),
             activity: BTreeMap::new(),
             last_state: None,
@@ -276,24 +251,13 @@ impl App {
     pub fn handle(
         &mut self,
         event: TaoEvent<'_, UserEvent>,
-        target: &EventLoopWindowTarget<UserEvent>,
+        _target: &EventLoopWindowTarget<UserEvent>,
         flow: &mut ControlFlow,
     ) {
         *flow = ControlFlow::Wait;
         match event {
             TaoEvent::NewEvents(StartCause::Init) => self.init(),
-            TaoEvent::UserEvent(UserEvent::SamlSignIn { req, hidden }) => {
-                self.open_sign_in(target, req, hidden)
-            }
             TaoEvent::UserEvent(e) => self.user_event(e, flow),
-            TaoEvent::WindowEvent {
-                window_id,
-                event: WindowEvent::CloseRequested,
-                ..
-            } if self.saml.owns(window_id) => {
-                tracing::info!("sign-in window closed by the user");
-                self.saml.close_requested(window_id);
-            }
             _ => {}
         }
     }
@@ -329,30 +293,6 @@ impl App {
         });
     }
 
-    /// Opens a sign-in window (on this, the event loop's, thread).
-    fn open_sign_in(
-        &mut self,
-        target: &EventLoopWindowTarget<UserEvent>,
-        req: SignInRequest,
-        hidden: Option<std::time::Duration>,
-    ) {
-        let Some(proxy) = self.ui.proxy().filter(|_| !self.quitting) else {
-            let _ = req.reply.send(Err(SignInFailure::Closed));
-            return;
-        };
-        let alias = req.alias.clone();
-        match hidden {
-            Some(timeout) => {
-                tracing::info!(session = %alias, "sign-in window opened hidden");
-                self.saml.open_hidden(target, proxy, req, timeout);
-            }
-            None => {
-                tracing::info!(session = %alias, "sign-in window opened");
-                self.saml.open(target, proxy, req);
-            }
-        }
-    }
-
     fn init(&mut self) {
         let t = std::time::Instant::now();
         let state = self.load_state();
@@ -386,6 +326,7 @@ impl App {
         }
         self.rendered = Some(rendered);
         tracing::info!(took = ?t.elapsed(), "tray ready");
+        super::memory::release_freed_soon(&self.rt);
         self.resume();
     }
 
@@ -463,8 +404,10 @@ impl App {
         let t = std::time::Instant::now();
         let update = rendered.update(model);
         tracing::debug!(?update, took = ?t.elapsed(), "menu refreshed");
-        if let Err(e) = update {
-            tracing::error!("cannot update the tray menu: {e}");
+        match update {
+            Ok(super::render::Update::Restructured) => super::memory::release_freed_soon(&self.rt),
+            Ok(super::render::Update::InPlace | super::render::Update::Unchanged) => {}
+            Err(e) => tracing::error!("cannot update the tray menu: {e}"),
         }
         if let Some(t) = &self.tray {
             let _ = t.set_tooltip(Some(tooltip));
@@ -573,11 +516,6 @@ impl App {
                     *a = Activity::Syncing { done, total };
                     self.relabel();
                 }
-            }
-            UserEvent::Saml(e) => self.saml.handle(e),
-            UserEvent::SamlSignIn { req, .. } => {
-                // Handled in `handle`, which has the event loop's target.
-                let _ = req.reply.send(Err(SignInFailure::Closed));
             }
             UserEvent::DialogAnswer(id, answer) => dialogs::deliver(id, answer),
             UserEvent::Quit => self.quit(),

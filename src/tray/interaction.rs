@@ -1,71 +1,34 @@
 //! The tray's answers to the providers' questions ([`Interaction`]): MFA codes in a
-//! dialog, sign-ins waiting in the browser shown with a Cancel, and federated sign-ins in
-//! a window on the tray's own event loop — all asked of the UI thread through [`Ui`] and
-//! awaited without holding a thread. Rotation's [`SilentRotation`] asks no one, but tries
-//! a federated sign-in in a hidden window first.
+//! dialog and sign-ins waiting in the browser shown with a Cancel — asked of the UI thread
+//! through [`Ui`] and awaited without holding a thread — and federated sign-ins in the
+//! sign-in helper's window (`saml::helper`). Rotation's [`SilentRotation`] asks no one,
+//! but tries a federated sign-in in a hidden window first.
 
 use tokio::sync::oneshot;
 
 use super::app::{Ui, UserEvent};
 use crate::model::{FederatedRole, Session};
+use crate::providers::saml::window_sign_in;
 use crate::providers::{Interaction, NoInteraction, ProviderError, SignInStep};
-use crate::saml::window::{SignInFailure, SignInRequest};
 use crate::saml::Assertion;
 
 /// How long rotation waits for a hidden sign-in window to complete by itself before it
 /// asks the user.
 pub const SILENT_SIGN_IN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 
-/// Opens the sign-in window of `session` through the UI thread (hidden, for at most that
-/// long, when `hidden` is set) and waits for the assertion, holding no thread.
-async fn window_sign_in(
-    ui: &Ui,
-    session: &Session,
-    role: &FederatedRole,
-    hidden: Option<std::time::Duration>,
-) -> Result<Assertion, ProviderError> {
-    let alias = session.alias.clone();
-    let dir = crate::saml::data_dir(&role.saml_url).map_err(|e| ProviderError::SamlWindow {
-        session: alias.clone(),
-        message: format!("cannot create the sign-in data folder: {e}"),
-    })?;
-    let (reply, answer) = oneshot::channel();
-    let req = SignInRequest {
-        alias: alias.clone(),
-        url: role.saml_url.clone(),
-        data_dir: dir,
-        reply,
-    };
-    if !ui.send(UserEvent::SamlSignIn { req, hidden }) {
-        return Err(ProviderError::SamlCancelled { session: alias });
-    }
-    match answer.await {
-        Ok(Ok(a)) => Ok(a),
-        Ok(Err(SignInFailure::Window(message))) => Err(ProviderError::SamlWindow {
-            session: alias,
-            message,
-        }),
-        Ok(Err(SignInFailure::Closed)) | Err(_) => {
-            Err(ProviderError::SamlCancelled { session: alias })
-        }
-    }
-}
-
 /// The interaction of the tray's rotation: nobody is asked (like the headless agent's
 /// [`NoInteraction`]), but a federated session first tries its sign-in in a window that is
 /// never shown, which completes by itself while the IdP remembers the user; otherwise the
 /// session needs the user ([`ProviderError::SamlSignInNeeded`]), who is notified.
 pub struct SilentRotation {
-    ui: Ui,
     timeout: std::time::Duration,
     none: NoInteraction,
 }
 
 impl SilentRotation {
-    /// Hidden sign-ins through `ui`, each for at most `timeout`.
-    pub fn new(ui: Ui, timeout: std::time::Duration) -> SilentRotation {
+    /// Hidden sign-ins, each for at most `timeout`.
+    pub fn new(timeout: std::time::Duration) -> SilentRotation {
         SilentRotation {
-            ui,
             timeout,
             none: NoInteraction {
                 hint: "choose Renew now… in the tray menu".into(),
@@ -90,7 +53,7 @@ impl Interaction for SilentRotation {
         role: &FederatedRole,
     ) -> Result<Assertion, ProviderError> {
         tracing::info!(session = %session.alias, timeout_secs = self.timeout.as_secs(), "signing in again in a hidden window");
-        match window_sign_in(&self.ui, session, role, Some(self.timeout)).await {
+        match window_sign_in(session, role, Some(self.timeout)).await {
             Ok(a) => {
                 tracing::info!(session = %session.alias, "the hidden sign-in completed by itself");
                 Ok(a)
@@ -160,6 +123,6 @@ impl Interaction for DialogMfa {
         session: &Session,
         role: &FederatedRole,
     ) -> Result<Assertion, ProviderError> {
-        window_sign_in(&self.0, session, role, None).await
+        window_sign_in(session, role, None).await
     }
 }

@@ -20,6 +20,7 @@ pub mod forms;
 pub mod icons;
 pub mod instance;
 pub mod interaction;
+pub mod memory;
 pub mod menu;
 pub mod notices;
 pub mod notifier;
@@ -51,7 +52,10 @@ static GDK_GL_SET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool
 /// LLVM, some 50 MB of the tray's resident memory and a good part of its start-up time.
 /// It is taken out of the environment again once GTK has read it (see [`run`]), so that
 /// the processes the tray starts (a browser, WebKit's) do not inherit it.
+///
+/// malloc is also limited to a few arenas (see [`memory`]).
 pub fn prepare_environment() {
+    memory::limit_arenas();
     #[cfg(target_os = "linux")]
     if std::env::var_os("GDK_GL").is_none() {
         std::env::set_var("GDK_GL", "disable");
@@ -152,7 +156,6 @@ pub fn run(runtime: tokio::runtime::Runtime) -> Result<ExitCode> {
     let agent_engine = engine.clone();
     // Rotation asks no one, but tries a federated session's sign-in in a hidden window.
     let rotation = std::sync::Arc::new(interaction::SilentRotation::new(
-        ui.clone(),
         interaction::SILENT_SIGN_IN_TIMEOUT,
     ));
     runtime.spawn(async move {

@@ -151,6 +151,13 @@ impl Moto {
     }
 }
 
+impl Moto {
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
 impl Drop for Moto {
     fn drop(&mut self) {
         let _ = self.child.kill();
