@@ -325,6 +325,17 @@ printf '%s\n' "$secret" >"$work/secret.pattern"
 check "the secret access key is in no file of the sandbox" bash -c '! grep -rqFf "$1" "$2"' _ "$work/secret.pattern" "$home"
 rm -f "$work/secret.pattern"
 
+# The installed credtray finds its sign-in window's program (/usr/libexec/credtray): with a
+# display that cannot be opened, the program is started and says so (a missing one would
+# say "reinstall credtray").
+check "credtray session add iam-role-federated" "${run[@]}" session add iam-role-federated \
+  --alias deb-fed --profile fed --role-arn arn:aws:iam::123456789012:role/deb \
+  --idp-arn arn:aws:iam::123456789012:saml-provider/deb --saml-url https://idp.invalid/saml
+fed_out=$("${run_env[@]}" DISPLAY=:77 /usr/bin/credtray session start deb-fed 2>&1 || true)
+check "a federated start runs the packaged sign-in program (it names the display it cannot open)" \
+  grep -q "cannot open the display ':77'" <<<"$fed_out"
+check "credtray session remove deb-fed" "${run[@]}" session remove deb-fed
+
 # Start at login, from the packaged binary.
 check "credtray autostart on" "${run[@]}" autostart on
 entry=$home/xdg-config/autostart/credtray.desktop
