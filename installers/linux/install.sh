@@ -4,7 +4,8 @@
 #   installers/linux/install.sh [PATH/TO/credtray]
 #
 # The binary defaults to target/release/credtray in the repository this script belongs to.
-# It goes to ${XDG_BIN_HOME:-~/.local/bin}/credtray, the desktop entry to
+# It goes to ${XDG_BIN_HOME:-~/.local/bin}/credtray (the sign-in program beside it to
+# ../libexec/credtray/credtray-signin), the desktop entry to
 # ${XDG_DATA_HOME:-~/.local/share}/applications/credtray.desktop (Exec= pointing at the
 # installed binary) and the icons to ${XDG_DATA_HOME:-~/.local/share}/icons/hicolor/NxN/apps/.
 # Running it again overwrites the same files.
@@ -60,6 +61,22 @@ else
     install -m 0755 "$bin_src" "$tmp"
     mv -f "$tmp" "$bin_dst"    # atomic, also when the old binary is running
     echo "binary:  $bin_dst"
+fi
+
+# 1b. the sign-in window of federated sessions, built beside the binary; credtray looks for
+# it in ../libexec/credtray from its own folder (as in the Debian package)
+signin_src=$(dirname "$bin_src")/credtray-signin
+signin_dir=$(dirname "$bin_dir")/libexec/credtray
+if [[ -f "$signin_src" ]]; then
+    mkdir -p "$signin_dir"
+    if [[ ! "$signin_src" -ef "$signin_dir/credtray-signin" ]]; then
+        tmp="$signin_dir/credtray-signin.tmp.$$"
+        install -m 0755 "$signin_src" "$tmp"
+        mv -f "$tmp" "$signin_dir/credtray-signin"
+    fi
+    echo "sign-in: $signin_dir/credtray-signin"
+else
+    echo "install.sh: no credtray-signin beside $bin_src: federated (SAML) sessions will not sign in" >&2
 fi
 
 # 2. the desktop entry, Exec= rewritten to the installed binary
