@@ -11,6 +11,9 @@ step depending on the ones before:
   start -> remove on an existing credentials file (the Windows file-replacement bug);
   "start at login" on and off (the Run key, read with `wine reg query`); the native
   dialogs typed into with xdotool; the tray starts and its notification-area icon exists;
+  a second launch raises the tray's Sessions window, whose rows are read back from its
+  list view (listrows.exe), narrowed by typing a search, and whose Enter starts the
+  session shown (the AWS CLI signs with what was written);
   the uninstaller stops the tray (whose Quit stops its session: the user's file is as it
   was) and removes what it installed, leaving the user's data.
 
@@ -606,6 +609,98 @@ def step_tray_menu_click_starts_a_session_and_asks_its_mfa_code__not_in_wine_8(w
     assert ident["Arn"].startswith("arn:aws:"), ident
 
 
+SESSIONS_TITLE = "credtray — Sessions"
+
+
+def shown_rows(w):
+    """What the Sessions window's list shows (listrows.exe reads its list view): whether the
+    window is visible, and its rows as lists of cells (session, profile, kind, account,
+    role, state)."""
+    out = w.wine([w.helpers / "listrows.exe"], check=False)
+    lines = out.stdout.splitlines()
+    if out.returncode != 0 or not lines:
+        return None, []
+    return lines[0] == "visible", [line.split("\t") for line in lines[1:]]
+
+
+def sessions_window(w, timeout=30):
+    """The Sessions window's X id, once it is on screen and has the keyboard."""
+    window = wait_for(
+        "the Sessions window",
+        lambda: w.xdotool("search", "--onlyvisible", "--name", "Sessions$",
+                          check=False).split("\n")[0],
+        timeout=timeout)
+
+    def focused():
+        if w.xdotool("getwindowfocus", check=False) == window:
+            return True
+        w.xdotool("windowfocus", window, check=False)
+        return False
+
+    wait_for("the focus on the Sessions window", focused, timeout=15, every=0.3)
+    time.sleep(0.3)
+    return window
+
+
+def session_named(w, alias):
+    sessions = json.loads(w.credtray("session", "list", "--json").stdout)
+    found = [s for s in sessions if s["alias"] == alias]
+    return found[0] if found else None
+
+
+def step_second_launch_raises_the_sessions_window_whose_search_narrows_the_list(w):
+    """The tray menu cannot be clicked under wine 8, but a second launch of credtray.exe
+    asks the running tray for its Sessions window. Its list is read back from the list view
+    itself (listrows.exe); typing into the search box narrows it."""
+    assert w.tray is not None and w.tray.poll() is None, "no tray running"
+    for alias in ("alpha", "beta"):
+        w.credtray("profile", "add", f"p-{alias}")
+        w.credtray("session", "add", "iam-user", "--alias", alias, "--profile", f"p-{alias}",
+                   "--region", "eu-west-1", stdin=f"{w.keys[0]}\n{w.keys[1]}\n")
+    # The launch of the step before showed the window: Escape (an empty search) hides it.
+    sessions_window(w)
+    w.xdotool("key", "Escape")
+    wait_for("the window to hide", lambda: shown_rows(w)[0] is False, timeout=15)
+    t0 = time.monotonic()
+    second = w.credtray(check=False, timeout=30)
+    assert "Sessions window is shown" in second.stderr, second.stderr
+    sessions_window(w)
+    print(f"     second launch to Sessions window: {time.monotonic() - t0:.1f} s", flush=True)
+
+    def rows_are(aliases):
+        def check():
+            visible, rows = shown_rows(w)
+            return visible and sorted(r[0] for r in rows) == sorted(aliases) and rows
+        return check
+
+    rows = wait_for("the three sessions listed", rows_are(["me", "alpha", "beta"]), timeout=20)
+    me = [r for r in rows if r[0] == "me"][0]
+    assert me[1:3] == ["work", "iam-user"], me
+    assert me[5].startswith("active until"), me
+    beta = [r for r in rows if r[0] == "beta"][0]
+    assert beta[5] == "stopped", beta
+    w.screenshot("sessions-window")
+    w.xdotool("type", "--delay", "80", "bet")
+    wait_for("the search to keep beta alone", rows_are(["beta"]), timeout=15)
+    w.screenshot("sessions-window-search")
+
+
+def step_sessions_window_enter_starts_the_session_it_shows(w):
+    """Down moves from the search box into the list, Enter starts the selected session:
+    the real AWS CLI then signs with the credentials credtray wrote for it."""
+    assert not session_named(w, "beta").get("active")
+    sessions_window(w)
+    w.xdotool("key", "--delay", "150", "Down", "Return")
+    wait_for("beta to be active", lambda: session_named(w, "beta").get("active"), timeout=30,
+             every=1)
+    ident = json.loads(w.aws("sts", "get-caller-identity", profile="p-beta").stdout)
+    assert ident["Arn"].startswith("arn:aws:"), ident
+    wait_for("the window to show beta active",
+             lambda: any(r[0] == "beta" and r[5].startswith("active until")
+                         for r in shown_rows(w)[1]), timeout=15)
+    w.screenshot("sessions-window-started")
+
+
 def step_uninstaller_stops_the_tray_and_removes_what_it_installed(w):
     assert w.tray is not None and w.tray.poll() is None, "no tray running"
     assert w.credentials.read_bytes() != w.original_credentials, "no session active"
@@ -658,6 +753,8 @@ STEPS = [
     step_confirm_dialog_enter_goes_ahead,
     step_tray_starts_and_its_notification_area_icon_exists,
     step_tray_menu_click_starts_a_session_and_asks_its_mfa_code__not_in_wine_8,
+    step_second_launch_raises_the_sessions_window_whose_search_narrows_the_list,
+    step_sessions_window_enter_starts_the_session_it_shows,
     step_uninstaller_stops_the_tray_and_removes_what_it_installed,
     step_installer_autostart_option_then_uninstall,
 ]

@@ -214,6 +214,13 @@ fn fonts() -> Fonts {
     FONTS.with(|fonts| *fonts.borrow_mut().get_or_insert_with(make_fonts))
 }
 
+/// The system's message font, as the dialogs use it, and its line height in pixels (for
+/// the other windows of the tray: the Sessions window).
+pub(crate) fn message_font() -> (gdi::HFONT, i32) {
+    let f = fonts();
+    (f.normal, f.line)
+}
+
 fn make_fonts() -> Fonts {
     unsafe {
         let mut metrics: wm::NONCLIENTMETRICSW = std::mem::zeroed();
