@@ -13,7 +13,8 @@ step depending on the ones before:
   dialogs typed into with xdotool; the tray starts and its notification-area icon exists;
   a second launch raises the tray's Sessions window, whose rows are read back from its
   list view (listrows.exe), narrowed by typing a search, and whose Enter starts the
-  session shown (the AWS CLI signs with what was written);
+  session shown (the AWS CLI signs with what was written); its actions menu (Shift+F10)
+  opens the native Edit form, whose new alias and region reach the state and the files;
   the uninstaller stops the tray (whose Quit stops its session: the user's file is as it
   was) and removes what it installed, leaving the user's data.
 
@@ -491,6 +492,33 @@ def step_iam_user_form_typed_with_xdotool_tab_moves_and_the_secret_is_masked(w):
     }, answer
 
 
+def step_iam_user_edit_form_saves_changes_only_and_replace_keys_enables_the_key_fields(w):
+    if not w.dialogs:
+        raise Skip("no dialogs example given")
+    d = Dialog(w, "edit-iam-user", "credtray: edit 'me'")
+    d.key("Return")
+    time.sleep(1)
+    assert d.running(), "Save answered with nothing changed"
+    # Alias, profile, region, MFA device, duration, then "Replace access keys": the key
+    # fields after it are skipped by Tab until it is ticked.
+    d.key("Tab", "Tab", "Tab", "Tab", "Tab", "space", "Tab")
+    d.type("AKIAIOSFODNN7EXAMPLE")
+    d.key("Tab")
+    d.type("wJalrXUtnFEMI/K7MDENG")
+    w.screenshot("edit-iam-user-form")
+    d.key("Return")
+    answer = d.answer()
+    assert answer == {
+        "alias": "me",
+        "profile": "dev",
+        "region": "eu-west-1",
+        "mfa_serial": None,
+        "duration_secs": 36000,
+        "new_access_key_id": "AKIAIOSFODNN7EXAMPLE",
+        "new_secret_len": 21,
+    }, answer
+
+
 def step_confirm_dialog_enter_goes_ahead(w):
     if not w.dialogs:
         raise Skip("no dialogs example given")
@@ -701,6 +729,62 @@ def step_sessions_window_enter_starts_the_session_it_shows(w):
     w.screenshot("sessions-window-started")
 
 
+def focused_window(w, title, timeout=30):
+    """The X id of the visible window titled `title` (a regex), once it has the keyboard."""
+    window = wait_for(
+        f"the window '{title}'",
+        lambda: w.xdotool("search", "--onlyvisible", "--name", title,
+                          check=False).split("\n")[0],
+        timeout=timeout)
+
+    def focused():
+        if w.xdotool("getwindowfocus", check=False) == window:
+            return True
+        w.xdotool("windowfocus", window, check=False)
+        return False
+
+    wait_for(f"the focus on '{title}'", focused, timeout=15, every=0.3)
+    time.sleep(0.3)
+    return window
+
+
+def step_sessions_window_actions_menu_edit_changes_alias_and_region(w):
+    """Shift+F10 opens the selected session's actions; Edit… opens the native edit form of
+    an IAM user, filled with its fields; a new alias and region saved there reach the state
+    (the CLI lists them) and, the session being active, its restart writes the new region."""
+    sessions_window(w)
+    w.xdotool("key", "shift+F10")
+    time.sleep(1)
+    w.screenshot("sessions-window-menu")
+    w.xdotool("key", "e")
+    focused_window(w, "^credtray: edit 'beta'$")
+    w.screenshot("edit-form")
+    w.xdotool("type", "--delay", "60", "beta2")  # the alias, its text selected
+    w.xdotool("key", "--delay", "150", "Tab", "Tab", "ctrl+a")  # the region
+    w.xdotool("type", "--delay", "60", "eu-central-1")
+    w.xdotool("key", "Return")
+
+    def edited():
+        s = session_named(w, "beta2")
+        return s if s and s["region"] == "eu-central-1" else None
+
+    s = wait_for("the edit in the state", edited, timeout=30, every=1)
+    assert s["profile"] == "p-beta", s
+    def section(name):
+        lines = w.aws_config.read_text().splitlines()
+        if f"[{name}]" not in lines:
+            return []
+        rest = lines[lines.index(f"[{name}]") + 1:]
+        return [line.replace(" ", "") for line in rest[:next(
+            (i for i, line in enumerate(rest) if line.startswith("[")), len(rest))]]
+
+    wait_for("the restart to write the new region",
+             lambda: session_named(w, "beta2").get("active")
+             and "region=eu-central-1" in section("profile p-beta"), timeout=30, every=1)
+    ident = json.loads(w.aws("sts", "get-caller-identity", profile="p-beta").stdout)
+    assert ident["Arn"].startswith("arn:aws:"), ident
+
+
 def step_uninstaller_stops_the_tray_and_removes_what_it_installed(w):
     assert w.tray is not None and w.tray.poll() is None, "no tray running"
     assert w.credentials.read_bytes() != w.original_credentials, "no session active"
@@ -750,11 +834,13 @@ STEPS = [
     step_autostart_run_key_on_and_off,
     step_mfa_dialog_typed_with_xdotool,
     step_iam_user_form_typed_with_xdotool_tab_moves_and_the_secret_is_masked,
+    step_iam_user_edit_form_saves_changes_only_and_replace_keys_enables_the_key_fields,
     step_confirm_dialog_enter_goes_ahead,
     step_tray_starts_and_its_notification_area_icon_exists,
     step_tray_menu_click_starts_a_session_and_asks_its_mfa_code__not_in_wine_8,
     step_second_launch_raises_the_sessions_window_whose_search_narrows_the_list,
     step_sessions_window_enter_starts_the_session_it_shows,
+    step_sessions_window_actions_menu_edit_changes_alias_and_region,
     step_uninstaller_stops_the_tray_and_removes_what_it_installed,
     step_installer_autostart_option_then_uninstall,
 ]
