@@ -409,12 +409,11 @@ impl Inner {
         if self.data.borrow().filter == filter {
             return;
         }
+        let t = std::time::Instant::now();
         self.data.borrow_mut().filter = filter;
         self.sync();
-        tracing::debug!(
-            shown = self.data.borrow().visible.len(),
-            "Sessions window filtered"
-        );
+        let shown = self.data.borrow().visible.len();
+        tracing::debug!(shown, took = ?t.elapsed(), "Sessions window filtered");
     }
 
     /// Brings the list to the model and the search: its length, the selection, the text.
@@ -442,9 +441,9 @@ impl Inner {
             count,
             cc::LVSICF_NOSCROLL as LPARAM,
         );
-        self.select_index(None);
-        if let Some(i) = at {
-            self.select_index(Some(i));
+        // Only when it changes: clearing a selection costs a pass over every line.
+        if self.selected_index() != at {
+            self.select_index(at);
         }
         self.quiet.set(false);
         unsafe { gdi::InvalidateRect(self.list, null(), 0) };
