@@ -14,7 +14,8 @@ step depending on the ones before:
   a second launch raises the tray's Sessions window, whose rows are read back from its
   list view (listrows.exe), narrowed by typing a search, and whose Enter starts the
   session shown (the AWS CLI signs with what was written); its actions menu (Shift+F10)
-  opens the native Edit form, whose new alias and region reach the state and the files;
+  opens the native Edit form, whose new alias and region reach the state and the files,
+  and Create chained session…, whose form has the session as the assumer;
   the uninstaller stops the tray (whose Quit stops its session: the user's file is as it
   was) and removes what it installed, leaving the user's data.
 
@@ -785,6 +786,28 @@ def step_sessions_window_actions_menu_edit_changes_alias_and_region(w):
     assert ident["Arn"].startswith("arn:aws:"), ident
 
 
+def step_sessions_window_create_chained_session_presets_the_assumer(w):
+    """Create chained session… from a session's actions opens the add form with that
+    session as the assumer; the session added is chained below it."""
+    sessions_window(w)
+    w.xdotool("key", "Escape")  # clears the search
+    w.xdotool("type", "--delay", "80", "me")
+    wait_for("the search to keep me alone",
+             lambda: [r[0] for r in shown_rows(w)[1]] == ["me"], timeout=15)
+    w.xdotool("key", "shift+F10")
+    time.sleep(1)
+    w.xdotool("key", "c")
+    focused_window(w, "^credtray: add chained role$")
+    w.xdotool("type", "--delay", "60", "ops")
+    w.xdotool("key", "--delay", "150", "Tab", "Tab")  # the assumer as preset; the role ARN
+    w.xdotool("type", "--delay", "40", "arn:aws:iam::123456789012:role/ops")
+    w.screenshot("create-chained-form")
+    w.xdotool("key", "Return")
+    ops = wait_for("the chained session", lambda: session_named(w, "ops"), timeout=30, every=1)
+    me = session_named(w, "me")
+    assert ops["kind"] == "iam-role-chained" and ops["parent"] == me["id"], (ops, me)
+
+
 def step_uninstaller_stops_the_tray_and_removes_what_it_installed(w):
     assert w.tray is not None and w.tray.poll() is None, "no tray running"
     assert w.credentials.read_bytes() != w.original_credentials, "no session active"
@@ -841,6 +864,7 @@ STEPS = [
     step_second_launch_raises_the_sessions_window_whose_search_narrows_the_list,
     step_sessions_window_enter_starts_the_session_it_shows,
     step_sessions_window_actions_menu_edit_changes_alias_and_region,
+    step_sessions_window_create_chained_session_presets_the_assumer,
     step_uninstaller_stops_the_tray_and_removes_what_it_installed,
     step_installer_autostart_option_then_uninstall,
 ]
