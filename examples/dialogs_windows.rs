@@ -3,12 +3,13 @@
 //! screenshots:
 //!
 //! ```text
-//! credtray-dialogs.exe mfa|text|choice|confirm|iam-user|profiles|sign-in-wait
+//! credtray-dialogs.exe mfa|text|choice|confirm|iam-user|edit-iam-user|profiles|sign-in-wait
 //! ```
 //!
 //! When the dialog answers, prints one line of JSON on standard output (`{"answer":null}`
-//! when cancelled) and exits 0. The IAM user form's secret access key is never printed: its
-//! length is, as `secret_len`. `sign-in-wait` takes its window down by itself after 3 s
+//! when cancelled) and exits 0. The IAM user forms' secret access key is never printed: its
+//! length is, as `secret_len`. `edit-iam-user` edits session 'me' (profile dev, eu-west-1,
+//! no MFA device) and answers what the user left in the form. `sign-in-wait` takes its window down by itself after 3 s
 //! and answers `"closed"`, unless cancelled first (`"cancelled"`). Elsewhere than Windows
 //! it says so and exits 2 (the Linux dialogs have `examples/dialogs.rs`).
 
@@ -29,14 +30,14 @@ mod windows {
 
     use credtray::model::profile::validate_profile_name;
     use credtray::tray::dialogs::{
-        self, ChoiceRequest, ConfirmRequest, IamUserRequest, MfaRequest, ProfileChoice,
-        ProfilesRequest, SignInWaitRequest, TextRequest,
+        self, ChoiceRequest, ConfirmRequest, EditIamUserRequest, IamUserEdit, IamUserRequest,
+        MfaRequest, ProfileChoice, ProfilesRequest, SignInWaitRequest, TextRequest,
     };
     use serde_json::{json, Value};
     use tao::event_loop::{ControlFlow, EventLoopBuilder};
 
     const USAGE: &str =
-        "usage: dialogs_windows mfa|text|choice|confirm|iam-user|profiles|sign-in-wait";
+        "usage: dialogs_windows mfa|text|choice|confirm|iam-user|edit-iam-user|profiles|sign-in-wait";
 
     fn profiles() -> Vec<String> {
         ["default", "dev", "prod"].map(String::from).to_vec()
@@ -137,6 +138,36 @@ mod windows {
                             "secret_len": form.secret_access_key.chars().count(),
                             "mfa_serial": form.mfa_serial,
                             "duration_secs": form.duration_secs,
+                        }),
+                    })
+                }),
+            ),
+            "edit-iam-user" => dialogs::edit_iam_user(
+                EditIamUserRequest {
+                    current: IamUserEdit {
+                        alias: "me".into(),
+                        profile: "dev".into(),
+                        region: "eu-west-1".into(),
+                        mfa_serial: None,
+                        duration_secs: 36_000,
+                        new_keys: None,
+                    },
+                    profiles: profiles(),
+                    regions: ["us-east-1", "eu-west-1"].map(String::from).to_vec(),
+                    validate: Box::new(|form| validate_profile_name(&form.profile)),
+                },
+                Box::new(|form| {
+                    answer(match form {
+                        None => Value::Null,
+                        Some(form) => json!({
+                            "alias": form.alias,
+                            "profile": form.profile,
+                            "region": form.region,
+                            "mfa_serial": form.mfa_serial,
+                            "duration_secs": form.duration_secs,
+                            "new_access_key_id": form.new_keys.as_ref().map(|k| &k.access_key_id),
+                            "new_secret_len": form.new_keys.as_ref()
+                                .map(|k| k.secret_access_key.chars().count()),
                         }),
                     })
                 }),

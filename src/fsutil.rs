@@ -50,7 +50,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     }
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
+    persist(tmp, path)?;
     #[cfg(unix)]
     {
         if let Ok(d) = File::open(dir) {
@@ -58,6 +58,38 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Renames the temporary file over `path`.
+#[cfg(not(windows))]
+fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> io::Result<()> {
+    tmp.persist(path).map(drop).map_err(|e| e.error)
+}
+
+/// How long a rename over a file that another reader holds open is tried again (Windows).
+#[cfg(windows)]
+const REPLACE_RETRY: Duration = Duration::from_secs(2);
+
+/// Renames the temporary file over `path`. Windows refuses to replace a file while anyone
+/// has it open ("Access is denied", os error 5) — another process reading the state, or
+/// the tray's own reader of a change it was told of; a reader holds it for a millisecond or
+/// so: the rename is tried again, every 10 ms, for [`REPLACE_RETRY`] at most.
+#[cfg(windows)]
+fn persist(mut tmp: tempfile::NamedTempFile, path: &Path) -> io::Result<()> {
+    let deadline = Instant::now() + REPLACE_RETRY;
+    loop {
+        match tmp.persist(path) {
+            Ok(_) => return Ok(()),
+            Err(e)
+                if e.error.kind() == io::ErrorKind::PermissionDenied
+                    && Instant::now() < deadline =>
+            {
+                tmp = e.file;
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(e) => return Err(e.error),
+        }
+    }
 }
 
 /// The largest file credtray reads (the AWS files, the state file): 16 MiB. A larger

@@ -78,6 +78,14 @@ pub enum Asked {
 /// take the request.
 pub fn ask_to_show(dir: &Path, wait: Duration) -> io::Result<Asked> {
     let path = request_path(dir);
+    // Windows lets only the foreground process (this launch, which the user just started)
+    // bring a window to the front: it passes that right on to the running tray.
+    #[cfg(windows)]
+    unsafe {
+        windows_sys::Win32::UI::WindowsAndMessaging::AllowSetForegroundWindow(
+            windows_sys::Win32::UI::WindowsAndMessaging::ASFW_ANY,
+        );
+    }
     // Written whole, then renamed into place: the tray sees one complete file.
     let staged = dir.join(format!("{REQUEST}.{}", std::process::id()));
     fs::write(&staged, format!("{}\n", std::process::id()))?;

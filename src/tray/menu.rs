@@ -338,13 +338,13 @@ pub struct MenuInputs<'a> {
     /// Integrations with a sign-in or sync under way in the UI.
     pub activity: &'a BTreeMap<Uuid, Activity>,
     /// Whether each session's check item is followed by a small submenu of its actions:
-    /// only where there is no Sessions window to hold them (macOS and Windows, for now;
+    /// only where there is no Sessions window to hold them (macOS, for now;
     /// [`SESSION_ACTIONS_IN_MENU`]).
     pub session_actions: bool,
 }
 
 /// Whether this platform's menu holds the sessions' actions (no Sessions window here yet).
-pub const SESSION_ACTIONS_IN_MENU: bool = cfg!(not(target_os = "linux"));
+pub const SESSION_ACTIONS_IN_MENU: bool = cfg!(not(any(target_os = "linux", windows)));
 
 /// Builds the menu, icon and tooltip for the given inputs.
 pub fn build(inputs: &MenuInputs) -> Menu {

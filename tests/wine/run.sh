@@ -5,7 +5,8 @@
 # example (release, in the same cargo run), and the test helpers (mingw-w64):
 # bcryptprimitives.dll, the ProcessPrng stand-in wine 8.0 lacks; credcheck.exe, which
 # compares Credential Manager items without printing them; trayrect.exe, which tells
-# whether wine can report a click on a notification-area icon. The moto venv is
+# whether wine can report a click on a notification-area icon; listrows.exe, which reads
+# the rows the Sessions window shows from its list view. The moto venv is
 # CREDTRAY_TEST_VENV, else scripts/test-venv.sh makes it.
 # When the Windows tools cannot be had (installers/windows/deps.sh exits 3) it says so and
 # exits 0: the step is skipped, not failed. WINE_SUITE_ONLY=step,step runs some steps.
@@ -48,6 +49,7 @@ x86_64-w64-mingw32-gcc -O2 -shared -o "$helpers/bcryptprimitives.dll" \
   tests/wine/bcryptprimitives.c tests/wine/bcryptprimitives.def -lbcrypt
 x86_64-w64-mingw32-gcc -O2 -municode -o "$helpers/credcheck.exe" tests/wine/credcheck.c -ladvapi32
 x86_64-w64-mingw32-gcc -O2 -o "$helpers/trayrect.exe" tests/wine/trayrect.c -lshell32
+x86_64-w64-mingw32-gcc -O2 -o "$helpers/listrows.exe" tests/wine/listrows.c
 
 venv=${CREDTRAY_TEST_VENV:-}
 if [[ -z $venv ]]; then

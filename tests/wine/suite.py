@@ -11,6 +11,11 @@ step depending on the ones before:
   start -> remove on an existing credentials file (the Windows file-replacement bug);
   "start at login" on and off (the Run key, read with `wine reg query`); the native
   dialogs typed into with xdotool; the tray starts and its notification-area icon exists;
+  a second launch raises the tray's Sessions window, whose rows are read back from its
+  list view (listrows.exe), narrowed by typing a search, and whose Enter starts the
+  session shown (the AWS CLI signs with what was written); its actions menu (Shift+F10)
+  opens the native Edit form, whose new alias and region reach the state and the files,
+  and Create chained session…, whose form has the session as the assumer;
   the uninstaller stops the tray (whose Quit stops its session: the user's file is as it
   was) and removes what it installed, leaving the user's data.
 
@@ -488,6 +493,33 @@ def step_iam_user_form_typed_with_xdotool_tab_moves_and_the_secret_is_masked(w):
     }, answer
 
 
+def step_iam_user_edit_form_saves_changes_only_and_replace_keys_enables_the_key_fields(w):
+    if not w.dialogs:
+        raise Skip("no dialogs example given")
+    d = Dialog(w, "edit-iam-user", "credtray: edit 'me'")
+    d.key("Return")
+    time.sleep(1)
+    assert d.running(), "Save answered with nothing changed"
+    # Alias, profile, region, MFA device, duration, then "Replace access keys": the key
+    # fields after it are skipped by Tab until it is ticked.
+    d.key("Tab", "Tab", "Tab", "Tab", "Tab", "space", "Tab")
+    d.type("AKIAIOSFODNN7EXAMPLE")
+    d.key("Tab")
+    d.type("wJalrXUtnFEMI/K7MDENG")
+    w.screenshot("edit-iam-user-form")
+    d.key("Return")
+    answer = d.answer()
+    assert answer == {
+        "alias": "me",
+        "profile": "dev",
+        "region": "eu-west-1",
+        "mfa_serial": None,
+        "duration_secs": 36000,
+        "new_access_key_id": "AKIAIOSFODNN7EXAMPLE",
+        "new_secret_len": 21,
+    }, answer
+
+
 def step_confirm_dialog_enter_goes_ahead(w):
     if not w.dialogs:
         raise Skip("no dialogs example given")
@@ -606,6 +638,176 @@ def step_tray_menu_click_starts_a_session_and_asks_its_mfa_code__not_in_wine_8(w
     assert ident["Arn"].startswith("arn:aws:"), ident
 
 
+SESSIONS_TITLE = "credtray — Sessions"
+
+
+def shown_rows(w):
+    """What the Sessions window's list shows (listrows.exe reads its list view): whether the
+    window is visible, and its rows as lists of cells (session, profile, kind, account,
+    role, state)."""
+    out = w.wine([w.helpers / "listrows.exe"], check=False)
+    lines = out.stdout.splitlines()
+    if out.returncode != 0 or not lines:
+        return None, []
+    return lines[0] == "visible", [line.split("\t") for line in lines[1:]]
+
+
+def sessions_window(w, timeout=30):
+    """The Sessions window's X id, once it is on screen and has the keyboard."""
+    window = wait_for(
+        "the Sessions window",
+        lambda: w.xdotool("search", "--onlyvisible", "--name", "Sessions$",
+                          check=False).split("\n")[0],
+        timeout=timeout)
+
+    def focused():
+        if w.xdotool("getwindowfocus", check=False) == window:
+            return True
+        w.xdotool("windowfocus", window, check=False)
+        return False
+
+    wait_for("the focus on the Sessions window", focused, timeout=15, every=0.3)
+    time.sleep(0.3)
+    return window
+
+
+def session_named(w, alias):
+    sessions = json.loads(w.credtray("session", "list", "--json").stdout)
+    found = [s for s in sessions if s["alias"] == alias]
+    return found[0] if found else None
+
+
+def step_second_launch_raises_the_sessions_window_whose_search_narrows_the_list(w):
+    """The tray menu cannot be clicked under wine 8, but a second launch of credtray.exe
+    asks the running tray for its Sessions window. Its list is read back from the list view
+    itself (listrows.exe); typing into the search box narrows it."""
+    assert w.tray is not None and w.tray.poll() is None, "no tray running"
+    for alias in ("alpha", "beta"):
+        w.credtray("profile", "add", f"p-{alias}")
+        w.credtray("session", "add", "iam-user", "--alias", alias, "--profile", f"p-{alias}",
+                   "--region", "eu-west-1", stdin=f"{w.keys[0]}\n{w.keys[1]}\n")
+    # The launch of the step before showed the window: Escape (an empty search) hides it.
+    sessions_window(w)
+    w.xdotool("key", "Escape")
+    wait_for("the window to hide", lambda: shown_rows(w)[0] is False, timeout=15)
+    t0 = time.monotonic()
+    second = w.credtray(check=False, timeout=30)
+    assert "Sessions window is shown" in second.stderr, second.stderr
+    sessions_window(w)
+    print(f"     second launch to Sessions window: {time.monotonic() - t0:.1f} s", flush=True)
+
+    def rows_are(aliases):
+        def check():
+            visible, rows = shown_rows(w)
+            return visible and sorted(r[0] for r in rows) == sorted(aliases) and rows
+        return check
+
+    rows = wait_for("the three sessions listed", rows_are(["me", "alpha", "beta"]), timeout=20)
+    me = [r for r in rows if r[0] == "me"][0]
+    assert me[1:3] == ["work", "iam-user"], me
+    assert me[5].startswith("active until"), me
+    beta = [r for r in rows if r[0] == "beta"][0]
+    assert beta[5] == "stopped", beta
+    w.screenshot("sessions-window")
+    w.xdotool("type", "--delay", "80", "bet")
+    wait_for("the search to keep beta alone", rows_are(["beta"]), timeout=15)
+    w.screenshot("sessions-window-search")
+
+
+def step_sessions_window_enter_starts_the_session_it_shows(w):
+    """Down moves from the search box into the list, Enter starts the selected session:
+    the real AWS CLI then signs with the credentials credtray wrote for it."""
+    assert not session_named(w, "beta").get("active")
+    sessions_window(w)
+    w.xdotool("key", "--delay", "150", "Down", "Return")
+    wait_for("beta to be active", lambda: session_named(w, "beta").get("active"), timeout=30,
+             every=1)
+    ident = json.loads(w.aws("sts", "get-caller-identity", profile="p-beta").stdout)
+    assert ident["Arn"].startswith("arn:aws:"), ident
+    wait_for("the window to show beta active",
+             lambda: any(r[0] == "beta" and r[5].startswith("active until")
+                         for r in shown_rows(w)[1]), timeout=15)
+    w.screenshot("sessions-window-started")
+
+
+def focused_window(w, title, timeout=30):
+    """The X id of the visible window titled `title` (a regex), once it has the keyboard."""
+    window = wait_for(
+        f"the window '{title}'",
+        lambda: w.xdotool("search", "--onlyvisible", "--name", title,
+                          check=False).split("\n")[0],
+        timeout=timeout)
+
+    def focused():
+        if w.xdotool("getwindowfocus", check=False) == window:
+            return True
+        w.xdotool("windowfocus", window, check=False)
+        return False
+
+    wait_for(f"the focus on '{title}'", focused, timeout=15, every=0.3)
+    time.sleep(0.3)
+    return window
+
+
+def step_sessions_window_actions_menu_edit_changes_alias_and_region(w):
+    """Shift+F10 opens the selected session's actions; Edit… opens the native edit form of
+    an IAM user, filled with its fields; a new alias and region saved there reach the state
+    (the CLI lists them) and, the session being active, its restart writes the new region."""
+    sessions_window(w)
+    w.xdotool("key", "shift+F10")
+    time.sleep(1)
+    w.screenshot("sessions-window-menu")
+    w.xdotool("key", "e")
+    focused_window(w, "^credtray: edit 'beta'$")
+    w.screenshot("edit-form")
+    w.xdotool("type", "--delay", "60", "beta2")  # the alias, its text selected
+    w.xdotool("key", "--delay", "150", "Tab", "Tab", "ctrl+a")  # the region
+    w.xdotool("type", "--delay", "60", "eu-central-1")
+    w.xdotool("key", "Return")
+
+    def edited():
+        s = session_named(w, "beta2")
+        return s if s and s["region"] == "eu-central-1" else None
+
+    s = wait_for("the edit in the state", edited, timeout=30, every=1)
+    assert s["profile"] == "p-beta", s
+    def section(name):
+        lines = w.aws_config.read_text().splitlines()
+        if f"[{name}]" not in lines:
+            return []
+        rest = lines[lines.index(f"[{name}]") + 1:]
+        return [line.replace(" ", "") for line in rest[:next(
+            (i for i, line in enumerate(rest) if line.startswith("[")), len(rest))]]
+
+    wait_for("the restart to write the new region",
+             lambda: session_named(w, "beta2").get("active")
+             and "region=eu-central-1" in section("profile p-beta"), timeout=30, every=1)
+    ident = json.loads(w.aws("sts", "get-caller-identity", profile="p-beta").stdout)
+    assert ident["Arn"].startswith("arn:aws:"), ident
+
+
+def step_sessions_window_create_chained_session_presets_the_assumer(w):
+    """Create chained session… from a session's actions opens the add form with that
+    session as the assumer; the session added is chained below it."""
+    sessions_window(w)
+    w.xdotool("key", "Escape")  # clears the search
+    w.xdotool("type", "--delay", "80", "me")
+    wait_for("the search to keep me alone",
+             lambda: [r[0] for r in shown_rows(w)[1]] == ["me"], timeout=15)
+    w.xdotool("key", "shift+F10")
+    time.sleep(1)
+    w.xdotool("key", "c")
+    focused_window(w, "^credtray: add chained role$")
+    w.xdotool("type", "--delay", "60", "ops")
+    w.xdotool("key", "--delay", "150", "Tab", "Tab")  # the assumer as preset; the role ARN
+    w.xdotool("type", "--delay", "40", "arn:aws:iam::123456789012:role/ops")
+    w.screenshot("create-chained-form")
+    w.xdotool("key", "Return")
+    ops = wait_for("the chained session", lambda: session_named(w, "ops"), timeout=30, every=1)
+    me = session_named(w, "me")
+    assert ops["kind"] == "iam-role-chained" and ops["parent"] == me["id"], (ops, me)
+
+
 def step_uninstaller_stops_the_tray_and_removes_what_it_installed(w):
     assert w.tray is not None and w.tray.poll() is None, "no tray running"
     assert w.credentials.read_bytes() != w.original_credentials, "no session active"
@@ -655,9 +857,14 @@ STEPS = [
     step_autostart_run_key_on_and_off,
     step_mfa_dialog_typed_with_xdotool,
     step_iam_user_form_typed_with_xdotool_tab_moves_and_the_secret_is_masked,
+    step_iam_user_edit_form_saves_changes_only_and_replace_keys_enables_the_key_fields,
     step_confirm_dialog_enter_goes_ahead,
     step_tray_starts_and_its_notification_area_icon_exists,
     step_tray_menu_click_starts_a_session_and_asks_its_mfa_code__not_in_wine_8,
+    step_second_launch_raises_the_sessions_window_whose_search_narrows_the_list,
+    step_sessions_window_enter_starts_the_session_it_shows,
+    step_sessions_window_actions_menu_edit_changes_alias_and_region,
+    step_sessions_window_create_chained_session_presets_the_assumer,
     step_uninstaller_stops_the_tray_and_removes_what_it_installed,
     step_installer_autostart_option_then_uninstall,
 ]

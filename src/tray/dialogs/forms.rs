@@ -5,10 +5,14 @@
 
 use std::rc::Rc;
 
+use uuid::Uuid;
+
 use super::{
-    titles, ChainedRoleForm, ChainedRoleRequest, ChoiceRequest, ConfirmRequest, FederatedRoleForm,
-    FederatedRoleRequest, IamUserForm, IamUserRequest, IntegrationForm, IntegrationRequest,
-    MfaRequest, ProfileChoice, ProfilesRequest, SignInWaitRequest, TextRequest,
+    titles, ChainedRoleForm, ChainedRoleRequest, ChoiceRequest, ConfirmRequest,
+    EditChainedRoleRequest, EditFederatedRoleRequest, EditIamUserRequest, EditSsoSessionRequest,
+    FederatedRoleEdit, FederatedRoleForm, FederatedRoleRequest, IamUserEdit, IamUserForm,
+    IamUserRequest, IntegrationForm, IntegrationRequest, MfaRequest, NewKeys, ProfileChoice,
+    ProfilesRequest, SignInWaitRequest, SsoSessionEdit, TextRequest,
 };
 use crate::model::profile::DEFAULT_PROFILE;
 use crate::model::session::{FEDERATED_DURATION_RANGE, ROLE_DURATION_RANGE, USER_DURATION_RANGE};
@@ -58,7 +62,19 @@ pub enum Control {
     ReadOnly(String),
     /// Text in a large bold font, selectable (a device code).
     Big(String),
+    /// A check box, its label as its text; its value is [`CHECKED`] when ticked, else
+    /// empty. The fields `enables` lists (indices) are enabled only while it is ticked, and
+    /// emptied when it is unticked.
+    Check {
+        /// Ticked at first.
+        initial: bool,
+        /// The fields it enables.
+        enables: Vec<usize>,
+    },
 }
+
+/// The value of a ticked [`Control::Check`].
+pub const CHECKED: &str = "1";
 
 /// One row of a dialog: a label (`&` marks its access key) and a control. The value of
 /// every field is its text, trimmed except for a masked field; a [`Control::List`]'s is the
@@ -324,33 +340,240 @@ pub fn confirm(req: ConfirmRequest, done: Box<dyn FnOnce(bool)>) -> Dialog {
     d
 }
 
-/// See [`IamUserRequest`]. The secret access key is typed into a masked field.
-pub fn add_iam_user(req: IamUserRequest, done: Box<dyn FnOnce(Option<IamUserForm>)>) -> Dialog {
-    let fields = vec![
-        Field::new("&Alias:", text("", "e.g. work")),
-        Field::new("&Profile:", combo(&req.profiles, &req.profile)),
-        Field::new("&Region:", combo(&req.regions, &req.region)),
-        Field::new("Access &key ID:", text("", "AKIA…")),
-        Field::new(
-            "&Secret access key:",
+/// A form's fields, built top to bottom: each method adds a labelled row and returns its
+/// index in the values the form's reader is given.
+#[derive(Default)]
+struct Rows {
+    fields: Vec<Field>,
+}
+
+impl Rows {
+    fn push(&mut self, label: &str, control: Control) -> usize {
+        self.fields.push(Field::new(label, control));
+        self.fields.len() - 1
+    }
+
+    /// A text field; its hint only when `hint` is given.
+    fn text(&mut self, label: &str, initial: &str, hint: Option<&str>) -> usize {
+        self.push(label, text(initial, hint.unwrap_or("")))
+    }
+
+    /// A list of values that also takes a typed one.
+    fn combo(&mut self, label: &str, items: &[String], initial: &str) -> usize {
+        self.push(label, combo(items, initial))
+    }
+
+    /// A number of seconds in `range`.
+    fn duration(&mut self, label: &str, initial: u32, range: (u32, u32)) -> usize {
+        self.push(label, Control::Duration { initial, range })
+    }
+
+    /// A masked field (a secret), empty.
+    fn secret(&mut self, label: &str) -> usize {
+        self.push(
+            label,
             Control::Text {
                 initial: String::new(),
                 hint: String::new(),
                 hidden: true,
             },
-        ),
-        Field::new(
-            "&MFA device:",
-            text("", "arn:aws:iam::123456789012:mfa/name (optional)"),
-        ),
-        Field::new(
-            "&Duration:",
-            Control::Duration {
-                initial: req.duration_secs,
-                range: USER_DURATION_RANGE,
+        )
+    }
+
+    /// One of `choices` (id and label), by its label; `initial` selected at first, else the
+    /// first one.
+    fn pick(&mut self, label: &str, choices: &[(Uuid, String)], initial: Option<Uuid>) -> usize {
+        let labels: Vec<String> = choices.iter().map(|(_, l)| l.clone()).collect();
+        let initial = initial
+            .and_then(|id| choices.iter().find(|(c, _)| *c == id))
+            .or(choices.first())
+            .map(|(_, l)| l.clone())
+            .unwrap_or_default();
+        self.push(
+            label,
+            Control::Combo {
+                items: labels,
+                initial,
+                editable: false,
             },
-        ),
-    ];
+        )
+    }
+
+    /// A check box, off, that enables the rows `enables` while it is on.
+    fn check(&mut self, label: &str, enables: Vec<usize>) -> usize {
+        self.push(
+            label,
+            Control::Check {
+                initial: false,
+                enables,
+            },
+        )
+    }
+}
+
+/// `Err(message)` when `value` is empty.
+fn required(value: &str, message: &str) -> Result<(), String> {
+    if value.is_empty() {
+        Err(message.into())
+    } else {
+        Ok(())
+    }
+}
+
+/// A check box's value: on.
+fn checked(value: &str) -> bool {
+    value == CHECKED
+}
+
+/// What an edit form says while its value is valid but unchanged: nothing (Save waits).
+fn unchanged<T: PartialEq>(shown: &T, now: &T) -> Result<(), String> {
+    if shown == now {
+        Err(String::new())
+    } else {
+        Ok(())
+    }
+}
+
+/// The rows of an IAM user's alias, profile and region, and how to read them.
+fn common_rows(
+    rows: &mut Rows,
+    (alias, profile, region): (&str, &str, &str),
+    profiles: &[String],
+    regions: &[String],
+    alias_hint: Option<&str>,
+) -> impl Fn(&[String]) -> Result<(String, String, String), String> {
+    let alias = rows.text("&Alias:", alias, alias_hint);
+    let profile = rows.combo("&Profile:", profiles, profile);
+    let region = rows.combo("&Region:", regions, region);
+    move |v| {
+        required(&v[alias], "Type an alias")?;
+        required(&v[profile], "Choose or type a profile")?;
+        required(&v[region], "Choose or type a region")?;
+        Ok((v[alias].clone(), v[profile].clone(), v[region].clone()))
+    }
+}
+
+/// The chained role's rows, filled from `initial` (hints when `placeholders`), and how to
+/// read them; shared by the add and edit forms.
+fn chained_role_rows(
+    rows: &mut Rows,
+    initial: &ChainedRoleForm,
+    (profiles, regions): (&[String], &[String]),
+    parents: Vec<(Uuid, String)>,
+    placeholders: bool,
+) -> impl Fn(&[String]) -> Result<ChainedRoleForm, String> {
+    let hint = |text: &'static str| placeholders.then_some(text);
+    let alias = rows.text("&Alias:", &initial.alias, hint("e.g. prod-admin"));
+    let parent = rows.pick("Pa&rent session:", &parents, Some(initial.parent));
+    let role_arn = rows.text(
+        "Role A&RN:",
+        &initial.role_arn,
+        hint("arn:aws:iam::123456789012:role/name"),
+    );
+    let session_name = rows.text("Role &session name:", &initial.role_session_name, None);
+    let external_id = rows.text(
+        "&External ID:",
+        initial.external_id.as_deref().unwrap_or(""),
+        Some("(optional)"),
+    );
+    let profile = rows.combo("&Profile:", profiles, &initial.profile);
+    let region = rows.combo("Re&gion:", regions, &initial.region);
+    let duration_row = rows.duration("&Duration:", initial.duration_secs, ROLE_DURATION_RANGE);
+    move |v| {
+        let Some(parent) = parents
+            .iter()
+            .find(|(_, l)| *l == v[parent])
+            .map(|(id, _)| *id)
+        else {
+            return Err("Choose the parent session (add a session first if there is none)".into());
+        };
+        required(&v[alias], "Type an alias")?;
+        required(&v[role_arn], "Type the role ARN")?;
+        required(&v[session_name], "Type a role session name")?;
+        required(&v[profile], "Choose or type a profile")?;
+        required(&v[region], "Choose or type a region")?;
+        Ok(ChainedRoleForm {
+            alias: v[alias].clone(),
+            profile: v[profile].clone(),
+            region: v[region].clone(),
+            parent,
+            role_arn: v[role_arn].clone(),
+            role_session_name: v[session_name].clone(),
+            external_id: optional(&v[external_id]),
+            duration_secs: duration(&v[duration_row], ROLE_DURATION_RANGE)?,
+        })
+    }
+}
+
+/// The federated role's rows, filled from `initial` (hints when `placeholders`), and how
+/// to read them; shared by the add and edit forms.
+fn federated_role_rows(
+    rows: &mut Rows,
+    initial: &FederatedRoleForm,
+    (profiles, regions): (&[String], &[String]),
+    placeholders: bool,
+) -> impl Fn(&[String]) -> Result<FederatedRoleForm, String> {
+    let hint = |text: &'static str| placeholders.then_some(text);
+    let alias = rows.text("&Alias:", &initial.alias, hint("e.g. okta-admin"));
+    let profile = rows.combo("&Profile:", profiles, &initial.profile);
+    let region = rows.combo("Re&gion:", regions, &initial.region);
+    let role_arn = rows.text(
+        "Role A&RN:",
+        &initial.role_arn,
+        hint("arn:aws:iam::123456789012:role/name"),
+    );
+    let idp_arn = rows.text(
+        "&IdP ARN:",
+        &initial.idp_arn,
+        hint("arn:aws:iam::123456789012:saml-provider/name"),
+    );
+    let saml_url = rows.text(
+        "SAML sign-in &URL:",
+        &initial.saml_url,
+        hint("https://idp.example.com/…/saml"),
+    );
+    let duration_row = rows.duration(
+        "&Duration:",
+        initial.duration_secs,
+        FEDERATED_DURATION_RANGE,
+    );
+    move |v| {
+        required(&v[alias], "Type an alias")?;
+        required(&v[profile], "Choose or type a profile")?;
+        required(&v[region], "Choose or type a region")?;
+        required(&v[role_arn], "Type the role ARN")?;
+        required(&v[idp_arn], "Type the IdP ARN (the IAM SAML provider)")?;
+        required(&v[saml_url], "Type the IdP's SAML sign-in URL")?;
+        Ok(FederatedRoleForm {
+            alias: v[alias].clone(),
+            profile: v[profile].clone(),
+            region: v[region].clone(),
+            role_arn: v[role_arn].clone(),
+            idp_arn: v[idp_arn].clone(),
+            saml_url: v[saml_url].clone(),
+            duration_secs: duration(&v[duration_row], FEDERATED_DURATION_RANGE)?,
+        })
+    }
+}
+
+/// See [`IamUserRequest`]. The secret access key is typed into a masked field.
+pub fn add_iam_user(req: IamUserRequest, done: Box<dyn FnOnce(Option<IamUserForm>)>) -> Dialog {
+    let mut rows = Rows::default();
+    let common = common_rows(
+        &mut rows,
+        ("", &req.profile, &req.region),
+        &req.profiles,
+        &req.regions,
+        Some("e.g. work"),
+    );
+    let key_id = rows.text("Access &key ID:", "", Some("AKIA…"));
+    let secret = rows.secret("&Secret access key:");
+    let mfa = rows.text(
+        "&MFA device:",
+        "",
+        Some("arn:aws:iam::123456789012:mfa/name (optional)"),
+    );
+    let duration_row = rows.duration("&Duration:", req.duration_secs, USER_DURATION_RANGE);
     let validate = req.validate;
     form(
         (
@@ -362,36 +585,20 @@ pub fn add_iam_user(req: IamUserRequest, done: Box<dyn FnOnce(Option<IamUserForm
             ),
         ),
         FORM_WIDTH,
-        fields,
+        rows.fields,
         "Add",
         move |v| {
+            let (alias, profile, region) = common(v)?;
+            required(&v[key_id], "Type the access key ID")?;
+            required(&v[secret], "Type the secret access key")?;
             let form = IamUserForm {
-                alias: v[0].clone(),
-                profile: v[1].clone(),
-                region: v[2].clone(),
-                access_key_id: v[3].clone(),
-                secret_access_key: v[4].clone(),
-                mfa_serial: optional(&v[5]),
-                duration_secs: 0,
-            };
-            if form.alias.is_empty() {
-                return Err("Type an alias".into());
-            }
-            if form.profile.is_empty() {
-                return Err("Choose or type a profile".into());
-            }
-            if form.region.is_empty() {
-                return Err("Choose or type a region".into());
-            }
-            if form.access_key_id.is_empty() {
-                return Err("Type the access key ID".into());
-            }
-            if form.secret_access_key.is_empty() {
-                return Err("Type the secret access key".into());
-            }
-            let form = IamUserForm {
-                duration_secs: duration(&v[6], USER_DURATION_RANGE)?,
-                ..form
+                alias,
+                profile,
+                region,
+                access_key_id: v[key_id].clone(),
+                secret_access_key: v[secret].clone(),
+                mfa_serial: optional(&v[mfa]),
+                duration_secs: duration(&v[duration_row], USER_DURATION_RANGE)?,
             };
             validate(&form).map(|()| form)
         },
@@ -404,34 +611,25 @@ pub fn add_chained_role(
     req: ChainedRoleRequest,
     done: Box<dyn FnOnce(Option<ChainedRoleForm>)>,
 ) -> Dialog {
-    let labels: Vec<String> = req.parents.iter().map(|(_, l)| l.clone()).collect();
-    let fields = vec![
-        Field::new("&Alias:", text("", "e.g. prod-admin")),
-        Field::new(
-            "Pa&rent session:",
-            Control::Combo {
-                initial: labels.first().cloned().unwrap_or_default(),
-                items: labels,
-                editable: false,
-            },
-        ),
-        Field::new(
-            "Role A&RN:",
-            text("", "arn:aws:iam::123456789012:role/name"),
-        ),
-        Field::new("Role &session name:", text(&req.role_session_name, "")),
-        Field::new("&External ID:", text("", "(optional)")),
-        Field::new("&Profile:", combo(&req.profiles, &req.profile)),
-        Field::new("Re&gion:", combo(&req.regions, &req.region)),
-        Field::new(
-            "&Duration:",
-            Control::Duration {
-                initial: req.duration_secs,
-                range: ROLE_DURATION_RANGE,
-            },
-        ),
-    ];
-    let (parents, validate) = (req.parents, req.validate);
+    let initial = ChainedRoleForm {
+        alias: String::new(),
+        profile: req.profile.clone(),
+        region: req.region.clone(),
+        parent: req.parents.first().map(|(id, _)| *id).unwrap_or_default(),
+        role_arn: String::new(),
+        role_session_name: req.role_session_name.clone(),
+        external_id: None,
+        duration_secs: req.duration_secs,
+    };
+    let mut rows = Rows::default();
+    let read = chained_role_rows(
+        &mut rows,
+        &initial,
+        (&req.profiles, &req.regions),
+        req.parents,
+        true,
+    );
+    let validate = req.validate;
     form(
         (
             titles::ADD_CHAINED_ROLE,
@@ -439,43 +637,10 @@ pub fn add_chained_role(
             Some("Its credentials come from the parent session's, by AssumeRole."),
         ),
         FORM_WIDTH,
-        fields,
+        rows.fields,
         "Add",
         move |v| {
-            let Some(parent) = parents.iter().find(|(_, l)| *l == v[1]).map(|(id, _)| *id) else {
-                return Err(
-                    "Choose the parent session (add a session first if there is none)".into(),
-                );
-            };
-            let form = ChainedRoleForm {
-                alias: v[0].clone(),
-                profile: v[5].clone(),
-                region: v[6].clone(),
-                parent,
-                role_arn: v[2].clone(),
-                role_session_name: v[3].clone(),
-                external_id: optional(&v[4]),
-                duration_secs: 0,
-            };
-            if form.alias.is_empty() {
-                return Err("Type an alias".into());
-            }
-            if form.role_arn.is_empty() {
-                return Err("Type the role ARN".into());
-            }
-            if form.role_session_name.is_empty() {
-                return Err("Type a role session name".into());
-            }
-            if form.profile.is_empty() {
-                return Err("Choose or type a profile".into());
-            }
-            if form.region.is_empty() {
-                return Err("Choose or type a region".into());
-            }
-            let form = ChainedRoleForm {
-                duration_secs: duration(&v[7], ROLE_DURATION_RANGE)?,
-                ..form
-            };
+            let form = read(v)?;
             validate(&form).map(|()| form)
         },
         done,
@@ -487,30 +652,17 @@ pub fn add_federated_role(
     req: FederatedRoleRequest,
     done: Box<dyn FnOnce(Option<FederatedRoleForm>)>,
 ) -> Dialog {
-    let fields = vec![
-        Field::new("&Alias:", text("", "e.g. okta-admin")),
-        Field::new("&Profile:", combo(&req.profiles, &req.profile)),
-        Field::new("Re&gion:", combo(&req.regions, &req.region)),
-        Field::new(
-            "Role A&RN:",
-            text("", "arn:aws:iam::123456789012:role/name"),
-        ),
-        Field::new(
-            "&IdP ARN:",
-            text("", "arn:aws:iam::123456789012:saml-provider/name"),
-        ),
-        Field::new(
-            "SAML sign-in &URL:",
-            text("", "https://idp.example.com/…/saml"),
-        ),
-        Field::new(
-            "&Duration:",
-            Control::Duration {
-                initial: req.duration_secs,
-                range: FEDERATED_DURATION_RANGE,
-            },
-        ),
-    ];
+    let initial = FederatedRoleForm {
+        alias: String::new(),
+        profile: req.profile.clone(),
+        region: req.region.clone(),
+        role_arn: String::new(),
+        idp_arn: String::new(),
+        saml_url: String::new(),
+        duration_secs: req.duration_secs,
+    };
+    let mut rows = Rows::default();
+    let read = federated_role_rows(&mut rows, &initial, (&req.profiles, &req.regions), true);
     let validate = req.validate;
     form(
         (
@@ -523,41 +675,196 @@ pub fn add_federated_role(
             ),
         ),
         FORM_WIDTH,
-        fields,
+        rows.fields,
         "Add",
         move |v| {
-            let form = FederatedRoleForm {
-                alias: v[0].clone(),
-                profile: v[1].clone(),
-                region: v[2].clone(),
-                role_arn: v[3].clone(),
-                idp_arn: v[4].clone(),
-                saml_url: v[5].clone(),
-                duration_secs: 0,
-            };
-            if form.alias.is_empty() {
-                return Err("Type an alias".into());
-            }
-            if form.profile.is_empty() {
-                return Err("Choose or type a profile".into());
-            }
-            if form.region.is_empty() {
-                return Err("Choose or type a region".into());
-            }
-            if form.role_arn.is_empty() {
-                return Err("Type the role ARN".into());
-            }
-            if form.idp_arn.is_empty() {
-                return Err("Type the IdP ARN (the IAM SAML provider)".into());
-            }
-            if form.saml_url.is_empty() {
-                return Err("Type the IdP's SAML sign-in URL".into());
-            }
-            let form = FederatedRoleForm {
-                duration_secs: duration(&v[6], FEDERATED_DURATION_RANGE)?,
-                ..form
-            };
+            let form = read(v)?;
             validate(&form).map(|()| form)
+        },
+        done,
+    )
+}
+
+/// See [`EditIamUserRequest`]: the session's fields, and "Replace access keys", which
+/// enables two masked fields for the new pair (the old keys are never shown). Save only
+/// once something changed.
+pub fn edit_iam_user(
+    req: EditIamUserRequest,
+    done: Box<dyn FnOnce(Option<IamUserEdit>)>,
+) -> Dialog {
+    let shown = req.current;
+    let mut rows = Rows::default();
+    let common = common_rows(
+        &mut rows,
+        (&shown.alias, &shown.profile, &shown.region),
+        &req.profiles,
+        &req.regions,
+        None,
+    );
+    let mfa = rows.text(
+        "&MFA device:",
+        shown.mfa_serial.as_deref().unwrap_or(""),
+        Some("arn:aws:iam::123456789012:mfa/name (optional)"),
+    );
+    let duration_row = rows.duration("&Duration:", shown.duration_secs, USER_DURATION_RANGE);
+    let (key_id, secret) = (rows.fields.len() + 1, rows.fields.len() + 2);
+    let replace = rows.check("Replace access &keys", vec![key_id, secret]);
+    rows.secret("Access key &ID:");
+    rows.secret("&Secret access key:");
+    let validate = req.validate;
+    let heading = format!("Edit IAM user session '{}'", shown.alias);
+    form(
+        (
+            &titles::edit(&shown.alias),
+            &heading,
+            Some(
+                "Only what you change is saved. An active session restarts when its profile, \
+                 region or credentials change. New keys go to the OS keychain; the old ones \
+                 are never shown.",
+            ),
+        ),
+        FORM_WIDTH,
+        rows.fields,
+        "Save",
+        move |v| {
+            let (alias, profile, region) = common(v)?;
+            let new_keys = if checked(&v[replace]) {
+                let keys = NewKeys {
+                    access_key_id: v[key_id].trim().to_string(),
+                    secret_access_key: v[secret].clone(),
+                };
+                required(&keys.access_key_id, "Type the new access key ID")?;
+                required(&keys.secret_access_key, "Type the new secret access key")?;
+                Some(keys)
+            } else {
+                None
+            };
+            let form = IamUserEdit {
+                alias,
+                profile,
+                region,
+                mfa_serial: optional(&v[mfa]),
+                duration_secs: duration(&v[duration_row], USER_DURATION_RANGE)?,
+                new_keys,
+            };
+            validate(&form)?;
+            unchanged(&shown, &form).map(|()| form)
+        },
+        done,
+    )
+}
+
+/// See [`EditChainedRoleRequest`]: the chained role form, filled with the session's
+/// fields; the parents offered are those that make no cycle.
+pub fn edit_chained_role(
+    req: EditChainedRoleRequest,
+    done: Box<dyn FnOnce(Option<ChainedRoleForm>)>,
+) -> Dialog {
+    let shown = req.current;
+    let mut rows = Rows::default();
+    let read = chained_role_rows(
+        &mut rows,
+        &shown,
+        (&req.profiles, &req.regions),
+        req.parents,
+        false,
+    );
+    let validate = req.validate;
+    let heading = format!("Edit chained role '{}'", shown.alias);
+    form(
+        (
+            &titles::edit(&shown.alias),
+            &heading,
+            Some(
+                "Only what you change is saved. An active session restarts at once when its \
+                 role, parent or other credentials fields change, with what is chained below \
+                 it.",
+            ),
+        ),
+        FORM_WIDTH,
+        rows.fields,
+        "Save",
+        move |v| {
+            let form = read(v)?;
+            validate(&form)?;
+            unchanged(&shown, &form).map(|()| form)
+        },
+        done,
+    )
+}
+
+/// See [`EditFederatedRoleRequest`]: the federated role form, filled with the session's
+/// fields, and "Forget the remembered sign-in".
+pub fn edit_federated_role(
+    req: EditFederatedRoleRequest,
+    done: Box<dyn FnOnce(Option<FederatedRoleEdit>)>,
+) -> Dialog {
+    let shown = FederatedRoleEdit {
+        role: req.current,
+        forget_signin: false,
+    };
+    let mut rows = Rows::default();
+    let read = federated_role_rows(&mut rows, &shown.role, (&req.profiles, &req.regions), false);
+    let forget = rows.check(
+        "&Forget the remembered sign-in (the IdP's cookies): the next start signs in again",
+        Vec::new(),
+    );
+    let validate = req.validate;
+    let heading = format!("Edit SAML federated role '{}'", shown.role.alias);
+    form(
+        (
+            &titles::edit(&shown.role.alias),
+            &heading,
+            Some(
+                "Only what you change is saved. An active session restarts at once when its \
+                 role, IdP or sign-in URL changes.",
+            ),
+        ),
+        FORM_WIDTH,
+        rows.fields,
+        "Save",
+        move |v| {
+            let form = FederatedRoleEdit {
+                role: read(v)?,
+                forget_signin: checked(&v[forget]),
+            };
+            validate(&form)?;
+            unchanged(&shown, &form).map(|()| form)
+        },
+        done,
+    )
+}
+
+/// See [`EditSsoSessionRequest`]: profile and region only (the rest follows the portal).
+pub fn edit_sso_session(
+    req: EditSsoSessionRequest,
+    done: Box<dyn FnOnce(Option<SsoSessionEdit>)>,
+) -> Dialog {
+    let shown = req.current;
+    let mut rows = Rows::default();
+    let profile = rows.combo("&Profile:", &req.profiles, &shown.profile);
+    let region = rows.combo("&Region:", &req.regions, &shown.region);
+    let validate = req.validate;
+    let heading = format!("Edit '{}'", req.alias);
+    let note = format!(
+        "{}. Its alias, account and role follow the portal; the profile and region it writes \
+         are yours. An active session restarts when they change.",
+        req.about
+    );
+    form(
+        (&titles::edit(&req.alias), &heading, Some(&note)),
+        FORM_WIDTH,
+        rows.fields,
+        "Save",
+        move |v| {
+            required(&v[profile], "Choose or type a profile")?;
+            required(&v[region], "Choose or type a region")?;
+            let form = SsoSessionEdit {
+                profile: v[profile].clone(),
+                region: v[region].clone(),
+            };
+            validate(&form)?;
+            unchanged(&shown, &form).map(|()| form)
         },
         done,
     )
@@ -745,7 +1052,6 @@ pub fn two_columns(d: &Dialog) -> bool {
 mod tests {
     use super::*;
     use std::cell::RefCell;
-    use uuid::Uuid;
 
     fn values(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
@@ -946,6 +1252,206 @@ mod tests {
         assert_eq!(d.fields.len(), 2);
         assert!(!two_columns(&d));
         assert_eq!(d.focus_button, Some(0));
+    }
+
+    fn iam_edit_request() -> EditIamUserRequest {
+        EditIamUserRequest {
+            current: IamUserEdit {
+                alias: "me".into(),
+                profile: "dev".into(),
+                region: "eu-west-1".into(),
+                mfa_serial: None,
+                duration_secs: 36_000,
+                new_keys: None,
+            },
+            profiles: values(&["default", "dev"]),
+            regions: values(&["eu-west-1", "us-east-1"]),
+            validate: Box::new(|_| Ok(())),
+        }
+    }
+
+    #[test]
+    fn the_iam_user_edit_form_saves_changes_only_and_replaces_keys_when_ticked() {
+        let d = edit_iam_user(iam_edit_request(), Box::new(|_| {}));
+        assert_eq!(d.title, "credtray: edit 'me'");
+        assert_eq!(d.buttons[1].label, "Save");
+        assert_eq!(
+            d.fields[5].control,
+            Control::Check {
+                initial: false,
+                enables: vec![6, 7]
+            }
+        );
+        assert!(
+            d.fields[6].raw() && d.fields[7].raw(),
+            "both keys are masked"
+        );
+        assert!(two_columns(&d));
+        let shown = ["me", "dev", "eu-west-1", "", "36000", "", "", ""];
+        // Nothing changed: nothing to say, Save waits.
+        assert_eq!((d.check)(&values(&shown)), Err(String::new()));
+        let mut v = shown;
+        v[2] = "us-east-1";
+        assert_eq!((d.check)(&values(&v)), Ok(()));
+        v = shown;
+        v[5] = CHECKED;
+        assert_eq!(
+            (d.check)(&values(&v)),
+            Err("Type the new access key ID".into())
+        );
+        v[6] = "AKIA2";
+        assert_eq!(
+            (d.check)(&values(&v)),
+            Err("Type the new secret access key".into())
+        );
+        v[7] = " s ";
+        let (_, seen) = answer_of(
+            |done| edit_iam_user(iam_edit_request(), done),
+            Some(Action::Ok),
+            &v,
+        );
+        let form = seen.borrow().clone().unwrap().unwrap();
+        let keys = form.new_keys.unwrap();
+        assert_eq!(
+            (keys.access_key_id.as_str(), keys.secret_access_key.as_str()),
+            ("AKIA2", " s ")
+        );
+        assert_eq!(form.alias, "me");
+        // Keys typed while the box is not ticked are no change.
+        v[5] = "";
+        assert_eq!((d.check)(&values(&v)), Err(String::new()));
+    }
+
+    #[test]
+    fn the_chained_role_edit_form_shows_its_parent_and_saves_changes_only() {
+        let (me, other) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let req = || EditChainedRoleRequest {
+            current: ChainedRoleForm {
+                alias: "admin".into(),
+                profile: "prod".into(),
+                region: "eu-west-1".into(),
+                parent: other,
+                role_arn: "arn:aws:iam::1:role/A".into(),
+                role_session_name: "credtray".into(),
+                external_id: Some("x".into()),
+                duration_secs: 3600,
+            },
+            profiles: values(&["default", "prod"]),
+            regions: values(&["eu-west-1"]),
+            parents: vec![
+                (me, "me (IAM user)".into()),
+                (other, "other (IAM user)".into()),
+            ],
+            validate: Box::new(|_| Ok(())),
+        };
+        let d = edit_chained_role(req(), Box::new(|_| {}));
+        let Control::Combo { initial, .. } = &d.fields[1].control else {
+            panic!("the parent is a list")
+        };
+        assert_eq!(initial, "other (IAM user)");
+        assert_eq!(
+            d.fields[0].control,
+            text("admin", ""),
+            "no hint in an edit form"
+        );
+        let shown = [
+            "admin",
+            "other (IAM user)",
+            "arn:aws:iam::1:role/A",
+            "credtray",
+            "x",
+            "prod",
+            "eu-west-1",
+            "3600",
+        ];
+        assert_eq!((d.check)(&values(&shown)), Err(String::new()));
+        let mut v = shown;
+        v[1] = "me (IAM user)";
+        v[4] = "";
+        let (_, seen) = answer_of(|done| edit_chained_role(req(), done), Some(Action::Ok), &v);
+        let form = seen.borrow().clone().unwrap().unwrap();
+        assert_eq!((form.parent, form.external_id), (me, None));
+    }
+
+    #[test]
+    fn the_federated_edit_form_counts_forgetting_the_sign_in_as_a_change() {
+        let req = || EditFederatedRoleRequest {
+            current: FederatedRoleForm {
+                alias: "okta".into(),
+                profile: "default".into(),
+                region: "us-west-2".into(),
+                role_arn: "arn:aws:iam::1:role/A".into(),
+                idp_arn: "arn:aws:iam::1:saml-provider/O".into(),
+                saml_url: "https://idp/saml".into(),
+                duration_secs: 3600,
+            },
+            profiles: values(&["default"]),
+            regions: values(&["us-west-2"]),
+            validate: Box::new(|_| Ok(())),
+        };
+        let d = edit_federated_role(req(), Box::new(|_| {}));
+        assert_eq!(d.fields.len(), 8);
+        assert!(matches!(d.fields[7].control, Control::Check { .. }));
+        let shown = [
+            "okta",
+            "default",
+            "us-west-2",
+            "arn:aws:iam::1:role/A",
+            "arn:aws:iam::1:saml-provider/O",
+            "https://idp/saml",
+            "3600",
+            "",
+        ];
+        assert_eq!((d.check)(&values(&shown)), Err(String::new()));
+        let mut v = shown;
+        v[7] = CHECKED;
+        let (_, seen) = answer_of(
+            |done| edit_federated_role(req(), done),
+            Some(Action::Ok),
+            &v,
+        );
+        let form = seen.borrow().clone().unwrap().unwrap();
+        assert!(form.forget_signin);
+        assert_eq!(form.role.alias, "okta");
+    }
+
+    #[test]
+    fn the_sso_edit_form_has_profile_and_region() {
+        let req = || EditSsoSessionRequest {
+            alias: "acct / Admin".into(),
+            about: "Role Admin in account 1 (acct)".into(),
+            current: SsoSessionEdit {
+                profile: "default".into(),
+                region: "eu-west-1".into(),
+            },
+            profiles: values(&["default", "dev"]),
+            regions: values(&["eu-west-1"]),
+            validate: Box::new(|_| Ok(())),
+        };
+        let d = edit_sso_session(req(), Box::new(|_| {}));
+        assert_eq!(d.fields.len(), 2);
+        assert!(d
+            .note
+            .as_deref()
+            .unwrap()
+            .starts_with("Role Admin in account 1 (acct). "));
+        assert_eq!(
+            (d.check)(&values(&["default", "eu-west-1"])),
+            Err(String::new())
+        );
+        assert_eq!(
+            (d.check)(&values(&["", "eu-west-1"])),
+            Err("Choose or type a profile".into())
+        );
+        let (_, seen) = answer_of(
+            |done| edit_sso_session(req(), done),
+            Some(Action::Ok),
+            &["dev", "eu-west-1"],
+        );
+        assert_eq!(
+            seen.borrow().clone().unwrap().unwrap().profile,
+            "dev".to_string()
+        );
     }
 
     #[test]

@@ -21,7 +21,7 @@ use windows_sys::Win32::Foundation::{HWND, LPARAM, LRESULT, RECT, WPARAM};
 use windows_sys::Win32::Graphics::Gdi as gdi;
 use windows_sys::Win32::System::LibraryLoader::GetModuleHandleW;
 use windows_sys::Win32::System::Threading::GetCurrentThreadId;
-use windows_sys::Win32::UI::Controls::{EM_SETCUEBANNER, EM_SETLIMITTEXT, EM_SETSEL};
+use windows_sys::Win32::UI::Controls::{BST_CHECKED, EM_SETCUEBANNER, EM_SETLIMITTEXT, EM_SETSEL};
 use windows_sys::Win32::UI::Input::KeyboardAndMouse::{EnableWindow, GetFocus, SetFocus};
 use windows_sys::Win32::UI::WindowsAndMessaging as wm;
 
@@ -52,6 +52,8 @@ enum Read {
     Pick(Vec<String>),
     /// The index selected in a list box, or empty.
     Index,
+    /// A check box: [`forms::CHECKED`] when ticked, else empty.
+    Check,
     /// Not a value (a selectable text).
     None,
 }
@@ -63,6 +65,8 @@ struct FieldWindow {
     raw: bool,
     /// A duration's "seconds (10 h)" beside it.
     hours: Option<HWND>,
+    /// A check box's: the fields it enables while ticked.
+    enables: Vec<usize>,
 }
 
 /// What runs with a dialog's answer.
@@ -106,6 +110,14 @@ impl Open {
                             .map(|i| i.to_string())
                             .unwrap_or_default()
                     }
+                    Read::Check => {
+                        let ticked = send(f.hwnd, wm::BM_GETCHECK, 0, 0) == BST_CHECKED as isize;
+                        if ticked {
+                            forms::CHECKED.to_string()
+                        } else {
+                            String::new()
+                        }
+                    }
                     Read::None => String::new(),
                 };
                 if f.raw {
@@ -115,6 +127,19 @@ impl Open {
                 }
             })
             .collect()
+    }
+
+    /// Enables the fields check box `f` governs while it is ticked; empties them when not.
+    fn enable_from(&self, f: &FieldWindow) {
+        let on = send(f.hwnd, wm::BM_GETCHECK, 0, 0) == BST_CHECKED as isize;
+        for &i in &f.enables {
+            if let Some(target) = self.fields.get(i) {
+                if !on {
+                    set_text(target.hwnd, "");
+                }
+                unsafe { EnableWindow(target.hwnd, i32::from(on)) };
+            }
+        }
     }
 
     fn has_ok(&self) -> bool {
@@ -212,6 +237,13 @@ struct Fonts {
 /// (building one may answer another, whose callback may open a third).
 fn fonts() -> Fonts {
     FONTS.with(|fonts| *fonts.borrow_mut().get_or_insert_with(make_fonts))
+}
+
+/// The system's message font, as the dialogs use it, and its line height in pixels (for
+/// the other windows of the tray: the Sessions window).
+pub(crate) fn message_font() -> (gdi::HFONT, i32) {
+    let f = fonts();
+    (f.normal, f.line)
 }
 
 fn make_fonts() -> Fonts {
@@ -380,6 +412,16 @@ fn on_command(open: &Rc<Open>, id: i32, code: u32) {
         }
     }
     if id >= FIELD_ID {
+        let field = usize::try_from(id - FIELD_ID)
+            .ok()
+            .and_then(|i| open.fields.get(i));
+        if let Some(f) = field.filter(|f| matches!(f.read, Read::Check)) {
+            if code == wm::BN_CLICKED {
+                open.enable_from(f);
+                open.refresh();
+            }
+            return;
+        }
         match code {
             wm::EN_CHANGE | wm::CBN_EDITCHANGE => {
                 open.refresh();
@@ -589,8 +631,10 @@ fn build(d: Dialog, fonts: &Fonts) -> HWND {
     // The fields.
     let two = forms::two_columns(&d);
     let label_w = if two {
+        // A check box's label is its own text, in the fields' column.
         d.fields
             .iter()
+            .filter(|f| !matches!(f.control, Control::Check { .. }))
             .map(|f| text_size(fonts.normal, &f.label.replace('&', ""), 0).0)
             .max()
             .unwrap_or(0)
@@ -612,9 +656,15 @@ fn build(d: Dialog, fonts: &Fonts) -> HWND {
             Control::List { items } => {
                 (items.len().clamp(4, 10) as i32) * (fonts.line + k(3)) + k(6)
             }
+            // A check box's text wraps beside its box.
+            Control::Check { .. } => {
+                let (_, h) = text_size(fonts.normal, &f.label.replace('&', ""), w - k(24));
+                (h + k(6)).max(edit_h)
+            }
             _ => edit_h,
         };
-        if !f.label.is_empty() {
+        let is_check = matches!(f.control, Control::Check { .. });
+        if !f.label.is_empty() && !is_check {
             if two {
                 let ly = y + (row_h - fonts.line) / 2;
                 child(
@@ -644,7 +694,28 @@ fn build(d: Dialog, fonts: &Fonts) -> HWND {
         let edit = wm::ES_AUTOHSCROLL as u32;
         let sunken = wm::WS_EX_CLIENTEDGE;
         let mut hours = None;
+        let mut enables = Vec::new();
         let (control, read) = match &f.control {
+            Control::Check {
+                initial,
+                enables: governed,
+            } => {
+                let style = tab | (wm::BS_AUTOCHECKBOX | wm::BS_MULTILINE) as u32;
+                let c = child(
+                    hwnd,
+                    "BUTTON",
+                    &f.label,
+                    (style, 0),
+                    (x, y, w, row_h),
+                    id,
+                    fonts.normal,
+                );
+                if *initial {
+                    send(c, wm::BM_SETCHECK, BST_CHECKED as WPARAM, 0);
+                }
+                enables.clone_from(governed);
+                (c, Read::Check)
+            }
             Control::Text {
                 initial,
                 hint,
@@ -791,6 +862,7 @@ fn build(d: Dialog, fonts: &Fonts) -> HWND {
             read,
             raw: f.raw(),
             hours,
+            enables,
         });
         y += row_h + k(6);
     }
@@ -902,6 +974,9 @@ fn build(d: Dialog, fonts: &Fonts) -> HWND {
         first,
     });
     OPEN.with(|o| o.borrow_mut().insert(hwnd as usize, open.clone()));
+    for f in open.fields.iter().filter(|f| !f.enables.is_empty()) {
+        open.enable_from(f);
+    }
     open.refresh();
     unsafe {
         wm::ShowWindow(hwnd, wm::SW_SHOW);
@@ -1001,50 +1076,34 @@ pub fn sign_in_wait(req: SignInWaitRequest, cancel: Box<dyn FnOnce()>) -> Waitin
     }
 }
 
-/// The edit forms are not drawn as Win32 windows yet: each says so, names the command that
-/// edits the session (`credtray session edit`), and answers "cancelled".
-fn edit_elsewhere(alias: &str, done: Box<dyn FnOnce()>) {
-    confirm(
-        ConfirmRequest {
-            title: format!("credtray: edit '{alias}'"),
-            message: format!(
-                "Editing a session from the tray is not available on Windows yet.\n\nIn a terminal: credtray session edit \"{alias}\" --help"
-            ),
-            ok_label: "OK".into(),
-            destructive: false,
-        },
-        Box::new(move |_| done()),
-    );
-}
-
-/// See [`super::EditIamUserRequest`] (Windows: not yet; see `edit_elsewhere`).
+/// See [`super::EditIamUserRequest`]: "Replace access keys" enables two masked fields.
 pub fn edit_iam_user(
     req: super::EditIamUserRequest,
     done: Box<dyn FnOnce(Option<super::IamUserEdit>)>,
 ) {
-    edit_elsewhere(&req.current.alias, Box::new(move || done(None)));
+    show(forms::edit_iam_user(req, done));
 }
 
-/// See [`super::EditChainedRoleRequest`] (Windows: not yet; see `edit_elsewhere`).
+/// See [`super::EditChainedRoleRequest`]: the parents offered make no cycle.
 pub fn edit_chained_role(
     req: super::EditChainedRoleRequest,
     done: Box<dyn FnOnce(Option<ChainedRoleForm>)>,
 ) {
-    edit_elsewhere(&req.current.alias, Box::new(move || done(None)));
+    show(forms::edit_chained_role(req, done));
 }
 
-/// See [`super::EditFederatedRoleRequest`] (Windows: not yet; see `edit_elsewhere`).
+/// See [`super::EditFederatedRoleRequest`]: with "Forget the remembered sign-in".
 pub fn edit_federated_role(
     req: super::EditFederatedRoleRequest,
     done: Box<dyn FnOnce(Option<super::FederatedRoleEdit>)>,
 ) {
-    edit_elsewhere(&req.current.alias, Box::new(move || done(None)));
+    show(forms::edit_federated_role(req, done));
 }
 
-/// See [`super::EditSsoSessionRequest`] (Windows: not yet; see `edit_elsewhere`).
+/// See [`super::EditSsoSessionRequest`]: profile and region.
 pub fn edit_sso_session(
     req: super::EditSsoSessionRequest,
     done: Box<dyn FnOnce(Option<super::SsoSessionEdit>)>,
 ) {
-    edit_elsewhere(&req.alias, Box::new(move || done(None)));
+    show(forms::edit_sso_session(req, done));
 }

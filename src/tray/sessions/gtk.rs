@@ -28,7 +28,7 @@ use gtk::pango;
 use gtk::prelude::*;
 use uuid::Uuid;
 
-use super::model::{Filter, Row, RowState, SessionAction, SessionsModel};
+use super::model::{action_menu, Filter, Row, RowState, SessionAction, SessionsModel};
 use super::TITLE;
 use crate::model::State;
 
@@ -986,40 +986,11 @@ impl Inner {
     /// The status line and the empty list's message.
     fn refresh_status(&self) {
         let data = self.data.borrow();
-        let total = data.model.rows.len();
-        let active = data.model.rows.iter().filter(|r| r.is_active()).count();
-        let needy = data
-            .model
-            .rows
-            .iter()
-            .filter(|r| matches!(r.state, RowState::NeedsYou { .. }))
-            .count();
-        let mut status = if data.filter.is_empty() {
-            plural(total, "session", "sessions")
-        } else {
-            format!(
-                "{} of {} match",
-                thousands(data.visible),
-                plural(total, "session", "sessions")
-            )
-        };
-        if active > 0 {
-            status.push_str(&format!(" · {} active", thousands(active)));
-        }
-        if needy > 0 {
-            let verb = if needy == 1 { "needs" } else { "need" };
-            status.push_str(&format!(" · {} {verb} you", thousands(needy)));
-        }
+        let status = data.model.status(&data.filter, data.visible);
         if self.status.text() != status.as_str() {
             self.status.set_text(&status);
         }
-        let empty = if total == 0 {
-            Some("No sessions yet: add one from the tray's menu or with `credtray session add`")
-        } else if data.visible == 0 {
-            Some("No session matches the search")
-        } else {
-            None
-        };
+        let empty = data.model.empty_message(data.visible);
         match empty {
             Some(text) => {
                 if self.empty.text() != text {
@@ -1041,23 +1012,13 @@ impl Inner {
             .scroll_to_cell(Some(&path), None::<&gtk::TreeViewColumn>, false, 0.0, 0.0);
         self.tree.selection().select_path(&path);
         let menu = gtk::Menu::new();
-        let items: [(&str, SessionAction); 7] = [
-            (
-                if active { "_Stop" } else { "_Start" },
-                SessionAction::Toggle(id),
-            ),
-            ("_Edit…", SessionAction::Edit(id)),
-            ("Change _profile…", SessionAction::ChangeProfile(id)),
-            ("Change _region…", SessionAction::ChangeRegion(id)),
-            ("Create _chained session…", SessionAction::CreateChained(id)),
-            ("_Test credentials", SessionAction::Test(id)),
-            ("Re_move…", SessionAction::Remove(id)),
-        ];
-        for (n, (label, action)) in items.into_iter().enumerate() {
-            if n == 1 || n == 5 || n == 6 {
+        for entry in action_menu(id, active) {
+            let Some((label, action)) = entry else {
                 menu.append(&gtk::SeparatorMenuItem::new());
-            }
-            let item = gtk::MenuItem::with_mnemonic(label);
+                continue;
+            };
+            // The model marks access keys as Windows does (`&`); GTK's mark is `_`.
+            let item = gtk::MenuItem::with_mnemonic(&label.replace('&', "_"));
             let weak = Rc::downgrade(self);
             item.connect_activate(move |_| {
                 if let Some(inner) = weak.upgrade() {

@@ -7,8 +7,12 @@
 //! - `gtk` (Linux): [`SessionsWindow`], a GTK 3 window over that model. It is built once
 //!   and reused (closing hides it); [`SessionsWindow::update`] touches only the rows that
 //!   changed, so that following the state file stays cheap with a thousand sessions.
-//! - elsewhere: a [`SessionsWindow`] with the same API whose [`SessionsWindow::present`]
-//!   shows nothing and returns `false` (see below).
+//! - `win32` (Windows): [`SessionsWindow`], a Win32 window with the same API: a search box
+//!   over a virtual list view (one line per session, sorted by profile, a column each for
+//!   the profile, kind, account, role and state, a check box for active), its keyboard and
+//!   action menu as on Linux.
+//! - elsewhere (macOS): a [`SessionsWindow`] with the same API whose
+//!   [`SessionsWindow::present`] shows nothing and returns `false` (see below).
 //!
 //! The window never acts by itself: everything the user asks for comes out as a
 //! [`SessionAction`] through the callback given to [`SessionsWindow::new`], on the thread
@@ -37,22 +41,25 @@ mod gtk;
 pub use self::gtk::{SessionsWindow, ShownRow};
 pub use model::{Filter, Row, RowState, SessionAction, SessionsModel};
 
+#[cfg(windows)]
+mod win32;
+#[cfg(windows)]
+pub use self::win32::SessionsWindow;
+
 /// The window's title.
 pub const TITLE: &str = "credtray — Sessions";
 
-#[cfg(not(target_os = "linux"))]
+#[cfg(not(any(target_os = "linux", windows)))]
 pub use fallback::SessionsWindow;
 
-/// The window where there is none yet (macOS, Windows).
+/// The window where there is none yet (macOS).
 ///
-/// A native one would need, on macOS, an `NSWindow` with an `NSSearchField` over an
-/// `NSOutlineView` (group rows per profile, view-based cells with an `NSSwitch` and an
-/// action `NSMenu`), driven from the main thread through `objc2-app-kit`; on Windows, a
-/// top-level window with an `EDIT` search box over a virtual (`LVS_OWNERDATA`) grouped
-/// list view with check boxes, through the `windows` crate. Both would take their rows,
-/// filter and grouping from [`model`] as the GTK window does. Until then the tray's menu
-/// is the way to act on sessions there.
-#[cfg(not(target_os = "linux"))]
+/// A native one would need an `NSWindow` with an `NSSearchField` over an `NSOutlineView`
+/// (group rows per profile, view-based cells with an `NSSwitch` and an action `NSMenu`),
+/// driven from the main thread through `objc2-app-kit`, taking its rows, filter and
+/// grouping from [`model`] as the GTK and Win32 windows do. Until then the tray's menu is
+/// the way to act on sessions there.
+#[cfg(not(any(target_os = "linux", windows)))]
 mod fallback {
     use std::collections::BTreeSet;
 

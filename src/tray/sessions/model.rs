@@ -385,6 +385,114 @@ pub fn natural_cmp(a: &str, b: &str) -> Ordering {
     }
 }
 
+/// The columns of a table of sessions (the Windows window's list): heading, and width in
+/// pixels at 96 dpi. [`Row::cell`] gives their text.
+pub const COLUMNS: [(&str, i32); 6] = [
+    ("Session", 190),
+    ("Profile", 110),
+    ("Kind", 120),
+    ("Account", 170),
+    ("Role", 130),
+    ("State", 170),
+];
+
+impl Row {
+    /// The text of column `column` of [`COLUMNS`] (empty past them).
+    pub fn cell(&self, column: usize) -> String {
+        match column {
+            0 => self.alias.clone(),
+            1 => self.profile.clone(),
+            2 => self.kind.as_str().to_owned(),
+            3 => self.account(),
+            4 => self.role.clone(),
+            5 => self.state_label.clone(),
+            _ => String::new(),
+        }
+    }
+}
+
+impl SessionsModel {
+    /// The indices in [`SessionsModel::rows`] of the rows `filter` keeps, in display order.
+    pub fn visible(&self, filter: &Filter) -> Vec<usize> {
+        (0..self.rows.len())
+            .filter(|&i| filter.matches(&self.rows[i]))
+            .collect()
+    }
+
+    /// The status line: how many sessions (of how many, under a search), how many are
+    /// active and how many need the user; `visible` is how many the search keeps.
+    pub fn status(&self, filter: &Filter, visible: usize) -> String {
+        let total = self.rows.len();
+        let active = self.rows.iter().filter(|r| r.is_active()).count();
+        let needy = self
+            .rows
+            .iter()
+            .filter(|r| matches!(r.state, RowState::NeedsYou { .. }))
+            .count();
+        let mut status = if filter.is_empty() {
+            plural(total, "session", "sessions")
+        } else {
+            format!(
+                "{} of {} match",
+                thousands(visible),
+                plural(total, "session", "sessions")
+            )
+        };
+        if active > 0 {
+            status.push_str(&format!(" · {} active", thousands(active)));
+        }
+        if needy > 0 {
+            let verb = if needy == 1 { "needs" } else { "need" };
+            status.push_str(&format!(" · {} {verb} you", thousands(needy)));
+        }
+        status
+    }
+
+    /// What an empty list says instead: no session at all, or none the search keeps.
+    pub fn empty_message(&self, visible: usize) -> Option<&'static str> {
+        if self.rows.is_empty() {
+            Some("No sessions yet: add one from the tray's menu or with `credtray session add`")
+        } else if visible == 0 {
+            Some("No session matches the search")
+        } else {
+            None
+        }
+    }
+}
+
+/// `1 session`, `1,000 sessions`.
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
+fn thousands(n: usize) -> String {
+    crate::tray::menu::thousands(n)
+}
+
+/// One entry of a session's action menu: a label (`&` before its access key) and its
+/// action, or `None` for a separator.
+pub type MenuEntry = Option<(&'static str, SessionAction)>;
+
+/// A session's action menu, in order, with separators: Start (Stop when `active`), Edit…,
+/// Change profile…, Change region…, Create chained session…, Test credentials, Remove….
+pub fn action_menu(id: Uuid, active: bool) -> Vec<MenuEntry> {
+    vec![
+        Some((
+            if active { "&Stop" } else { "&Start" },
+            SessionAction::Toggle(id),
+        )),
+        None,
+        Some(("&Edit…", SessionAction::Edit(id))),
+        Some(("Change &profile…", SessionAction::ChangeProfile(id))),
+        Some(("Change &region…", SessionAction::ChangeRegion(id))),
+        Some(("Create &chained session…", SessionAction::CreateChained(id))),
+        None,
+        Some(("&Test credentials", SessionAction::Test(id))),
+        None,
+        Some(("Re&move…", SessionAction::Remove(id))),
+    ]
+}
+
 /// The search box's text as a filter: every whitespace-separated term must be found,
 /// case-insensitively, in one of a row's alias, profile, account (id or name), role or kind.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -750,6 +858,88 @@ mod tests {
             assert_eq!(action.session(), id);
             assert_eq!(action.name(), name);
         }
+    }
+
+    #[test]
+    fn cells_visible_rows_and_status() {
+        let (mut state, [me, admin, _, _, okta]) = demo();
+        activate(&mut state, admin, t0() + Duration::minutes(65));
+        let needs: BTreeSet<Uuid> = [okta].into();
+        let model = build(&state, &needs);
+        let admin_row = model.row(admin).unwrap();
+        let cells: Vec<String> = (0..COLUMNS.len()).map(|c| admin_row.cell(c)).collect();
+        assert_eq!(
+            cells,
+            [
+                "Admin10",
+                "prod",
+                "iam-role-chained",
+                "210987654321",
+                "Admin",
+                "active until 11:05"
+            ]
+        );
+        assert_eq!(admin_row.cell(COLUMNS.len()), "");
+        let everything = Filter::default();
+        assert_eq!(model.visible(&everything), (0..5).collect::<Vec<_>>());
+        assert_eq!(
+            model.status(&everything, 5),
+            "5 sessions · 1 active · 1 needs you"
+        );
+        let admin_filter = Filter::new("admin");
+        let shown = model.visible(&admin_filter);
+        let shown_aliases: Vec<&str> = shown
+            .iter()
+            .map(|&i| model.rows[i].alias.as_str())
+            .collect();
+        assert_eq!(shown_aliases, ["admin2", "Admin10", "okta"]);
+        assert_eq!(
+            model.status(&admin_filter, shown.len()),
+            "3 of 5 sessions match · 1 active · 1 needs you"
+        );
+        assert_eq!(model.empty_message(3), None);
+        assert_eq!(
+            model.empty_message(0),
+            Some("No session matches the search")
+        );
+        assert!(SessionsModel::default()
+            .empty_message(0)
+            .unwrap()
+            .starts_with("No sessions yet"));
+        assert_eq!(model.row(me).unwrap().cell(4), "");
+    }
+
+    #[test]
+    fn the_action_menu_says_start_or_stop_and_names_the_session() {
+        let id = Uuid::new_v4();
+        let menu = action_menu(id, false);
+        assert_eq!(menu[0], Some(("&Start", SessionAction::Toggle(id))));
+        assert_eq!(action_menu(id, true)[0].unwrap().0, "&Stop");
+        let actions: Vec<&str> = menu.iter().flatten().map(|(_, a)| a.name()).collect();
+        assert_eq!(
+            actions,
+            [
+                "toggle",
+                "edit",
+                "change-profile",
+                "change-region",
+                "create-chained",
+                "test",
+                "remove"
+            ]
+        );
+        assert!(menu.iter().flatten().all(|(_, a)| a.session() == id));
+        // Each label has one access key, and no two share one.
+        let keys: BTreeSet<char> = menu
+            .iter()
+            .flatten()
+            .map(|(label, _)| {
+                assert_eq!(label.matches('&').count(), 1, "{label}");
+                let at = label.find('&').unwrap();
+                label[at + 1..].chars().next().unwrap().to_ascii_lowercase()
+            })
+            .collect();
+        assert_eq!(keys.len(), 7);
     }
 
     #[test]
