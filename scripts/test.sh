@@ -55,7 +55,7 @@ fi
 # deb`, without a second build of every crate (~14 min from cold on 2 cores).
 step "Debian package: installers/deb/build.sh --binary target/debug/credtray"
 started=$SECONDS
-cargo build --bin credtray
+cargo build --bin credtray --bin credtray-signin
 deb=$(installers/deb/build.sh --binary target/debug/credtray </dev/null)
 echo "test.sh: $deb built in $((SECONDS - started)) s" >&2
 

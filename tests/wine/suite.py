@@ -285,6 +285,17 @@ def step_installer_runs_silently_and_installs(w):
     w.wine([w.installer, "/S"], timeout=120)
     wait_for("credtray.exe installed", lambda: w.exe.is_file())
     assert (w.install_dir / "uninstall.exe").is_file()
+    # The SAML sign-in window is a program of its own: only it loads WebView2.
+    signin = w.install_dir / "credtray-signin.exe"
+    assert signin.is_file(), f"no {signin}"
+
+    def imports(exe):
+        out = subprocess.run(["x86_64-w64-mingw32-objdump", "-p", str(exe)],
+                             capture_output=True, text=True, check=True).stdout
+        return {line.split(":", 1)[1].strip().lower()
+                for line in out.splitlines() if "DLL Name:" in line}
+    assert "webview2loader.dll" not in imports(w.exe), "credtray.exe imports WebView2Loader.dll"
+    assert "webview2loader.dll" in imports(signin), "credtray-signin.exe does not import WebView2Loader.dll"
     assert w.shortcut.is_file(), f"no Start-menu shortcut at {w.shortcut}"
     key = r"HKCU\Software\Microsoft\Windows\CurrentVersion\Uninstall\credtray"
     assert w.reg_query(key, "DisplayName") == "credtray"
