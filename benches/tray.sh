@@ -2,7 +2,8 @@
 # The release tray with 1,000 sessions across 40 named profiles (39 of 20, one of 220 that
 # pages into "More…" submenus): launch → menu exported on D-Bus (every session in it),
 # idle RSS, context switches over an idle period, menu update times and how fast the
-# exported menu follows the CLI. The accessibility bridge is off (NO_AT_BRIDGE=1).
+# exported menu follows the CLI, for each tray front (credtray's own StatusNotifierItem and
+# libayatana-appindicator's GTK menu). The accessibility bridge is off (NO_AT_BRIDGE=1).
 #   scripts/with-keyring.sh scripts/with-desktop.sh benches/tray.sh [IDLE_SECONDS]  (default 60)
 # Needs the release binary (cargo build --release). No network: no session is started.
 set -euo pipefail
@@ -43,4 +44,13 @@ os.chmod(tmp, 0o600)
 os.replace(tmp, path)
 print(f"state: {len(state['sessions'])} sessions, {len(state['profiles'])} profiles")
 PY
-/usr/bin/python3 "$repo/benches/tray.py" "$bin" "$tmp" "$idle"
+# Each tray front (src/tray/front.rs): credtray's own StatusNotifierItem, what desktops with
+# a StatusNotifier host get, and libayatana-appindicator's GTK menu, the fallback without
+# one (CREDTRAY_BENCH_FRONTS picks; each starts from the same state).
+cp -p "$CREDTRAY_CONFIG_DIR/state.json" "$tmp/state.pristine"
+for front in ${CREDTRAY_BENCH_FRONTS:-sni appindicator}; do
+  echo "== tray front: $front (CREDTRAY_TRAY=$front)"
+  # The same state for each (a run adds a profile and renames a session).
+  cp -p "$tmp/state.pristine" "$CREDTRAY_CONFIG_DIR/state.json"
+  CREDTRAY_TRAY=$front /usr/bin/python3 "$repo/benches/tray.py" "$bin" "$tmp" "$idle"
+done

@@ -17,6 +17,7 @@ packages=(
   libwebkit2gtk-4.1-dev # the SAML sign-in window (wry)
   xvfb xdotool imagemagick dunst libnotify-bin trayer
   python3-dbus # the tray tests read the menu over D-Bus with Debian's python3
+  python3-gi # tests/tray/sni_watcher.py, a StatusNotifierWatcher (GLib main loop)
   # the Debian package (installers/deb/build.sh and test.sh)
   dpkg-dev # dpkg-shlibdeps computes the package's Depends from the binary
   lintian # the package's policy check (no error allowed)

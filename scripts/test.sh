@@ -5,8 +5,9 @@
 # (scripts/test-venv.sh), 3. cargo fmt --check and clippy with warnings denied (fail fast),
 # 4. cargo build --examples (the dialogs tests run one), 5. the Windows build under wine
 # (tests/wine/run.sh), 6. cargo test --all-targets inside a private session bus with a real
-# gnome-keyring (scripts/with-keyring.sh), 7. the Debian package: built (installers/build.sh
-# deb: the release binary, target/release shared with scripts/run.sh) and tested
+# gnome-keyring (scripts/with-keyring.sh), then tests/tray.rs again with the tray's own
+# StatusNotifierItem (CREDTRAY_TRAY=sni), 7. the Debian package: built (from the
+# dev-profile binaries the tests ran) and tested
 # (installers/deb/test.sh: lintian, then installed, used by a sandboxed user, removed; that
 # part needs root or sudo and is skipped otherwise); CREDTRAY_SKIP_WINDOWS=1 leaves step 5
 # out, CREDTRAY_TEST_DEB=0 step 7. Works unattended (CI=true, no standard input).
@@ -45,6 +46,14 @@ fi
 
 step "cargo test --all-targets $*"
 scripts/with-keyring.sh scripts/with-desktop.sh cargo test --all-targets "$@" </dev/null
+
+# The test desktop has no StatusNotifier host, so the tray above used libayatana-appindicator
+# (which docks into trayer). Desktops with a host (KDE, XFCE, GNOME's AppIndicator
+# extension, …) get credtray's own StatusNotifierItem: the tray suite again, with it.
+if [[ $# -eq 0 ]]; then
+  step "cargo test --test tray, with credtray's own StatusNotifierItem (CREDTRAY_TRAY=sni)"
+  CREDTRAY_TRAY=sni scripts/with-keyring.sh scripts/with-desktop.sh cargo test --test tray </dev/null
+fi
 
 if [[ ${CREDTRAY_TEST_DEB:-1} == 0 ]]; then
   step "Debian package: left out (CREDTRAY_TEST_DEB=0)"

@@ -146,6 +146,11 @@ impl Tray {
         let log = sb.root().join(format!("tray-{n}.log"));
         let file = fs::File::create(&log).expect("tray log");
         let mut command = sb.credtray_command();
+        // Which tray front (scripts/test.sh runs this suite with each): credtray's own
+        // StatusNotifierItem (`sni`), or libayatana-appindicator's (`appindicator`).
+        if let Some(front) = std::env::var_os("CREDTRAY_TRAY") {
+            command.env("CREDTRAY_TRAY", front);
+        }
         for (k, v) in env {
             command.env(k, v);
         }
@@ -1029,7 +1034,8 @@ fn the_menu_opens_from_its_icon_in_a_tray_host() {
         &["--region", "eu-west-1"],
     );
     sb.credtray(&["session", "start", "alice"]).run().ok();
-    let mut tray = Tray::start(&sb);
+    // libayatana-appindicator's front: the one that docks into an XEmbed tray.
+    let mut tray = Tray::start_with(&sb, &[("CREDTRAY_TRAY", "appindicator".into())]);
     tray.wait_menu("alice checked", Duration::from_secs(5), |m| {
         checked(m, &["● dev", "alice · iam-user · us-east-1"]) == Some(true)
     });
@@ -2510,5 +2516,95 @@ fn saml_test_credentials_from_the_tray_signs_in_through_the_window_and_writes_no
     assert_eq!(idp.count("POST /login"), 1, "{:?}", idp.requests());
     assert!(!sb.is_active(&alias));
     sb.assert_no_credentials("fed");
+    tray.quit();
+}
+
+/// A StatusNotifierWatcher with a host (`tests/tray/sni_watcher.py`), as a desktop's
+/// panel runs; ended when dropped.
+struct SniWatcher {
+    child: Child,
+    log: PathBuf,
+}
+
+impl SniWatcher {
+    fn start(sb: &Sandbox) -> SniWatcher {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tray/sni_watcher.py");
+        let log = sb.root().join("sni-watcher.log");
+        let mut child = Command::new("/usr/bin/python3")
+            .arg(script)
+            .arg(&log)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("run tests/tray/sni_watcher.py (python3-dbus, python3-gi)");
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.take().expect("the watcher's stdout")),
+            &mut line,
+        )
+        .expect("read the watcher's first line");
+        assert_eq!(line.trim(), "ready", "the watcher did not start");
+        SniWatcher { child, log }
+    }
+
+    /// The items registered so far: "bus-name object-path".
+    fn items(&self) -> Vec<String> {
+        fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.strip_prefix("item ").map(str::to_string))
+            .collect()
+    }
+}
+
+impl Drop for SniWatcher {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn with_a_statusnotifier_host_the_tray_registers_its_own_item_whose_menu_starts_a_session() {
+    let _desktop = desktop();
+    let moto = Moto::start();
+    let sb = Sandbox::new(&moto);
+    sb.add_iam_user("alice", "dev", &[]);
+    let watcher = SniWatcher::start(&sb);
+
+    // No CREDTRAY_TRAY: the tray sees the host and exports its own item and menu.
+    let mut tray = Tray::start_with(&sb, &[("CREDTRAY_TRAY", "auto".into())]);
+    tray.wait_log("its own StatusNotifierItem", Duration::from_secs(10), |l| {
+        l.contains("tray: credtray's own StatusNotifierItem")
+    });
+    let registered = wait_until(Duration::from_secs(10), || !watcher.items().is_empty());
+    assert!(
+        registered,
+        "no item registered with the watcher:\n{}",
+        tray.log()
+    );
+    let items = watcher.items();
+    assert_eq!(items.len(), 1, "{items:?}");
+    // ksni's bus name: org.kde.StatusNotifierItem-PID-N, on the item's own connection.
+    assert!(
+        items[0].starts_with(&format!("org.kde.StatusNotifierItem-{}-", tray.pid)),
+        "{items:?}"
+    );
+    // Its menu, read and clicked over dbusmenu like a panel does.
+    let item = ["dev", "alice · iam-user · us-east-1"];
+    assert_eq!(checked(&tray.layout(), &item), Some(false));
+    tray.click(&item);
+    let started = wait_until(Duration::from_secs(30), || sb.is_active("alice"));
+    assert!(started, "the click did not start 'alice':\n{}", tray.log());
+    sb.assert_caller("dev", MOTO_USER_ARN);
+    tray.wait_menu("'alice' checked", Duration::from_secs(5), |m| {
+        checked(m, &["● dev", "alice · iam-user · us-east-1"]) == Some(true)
+    });
+    assert!(
+        !tray.log().contains("libayatana-appindicator instead"),
+        "{}",
+        tray.log()
+    );
     tray.quit();
 }

@@ -279,8 +279,8 @@ impl App {
         }
         self.refresh();
         // The item's mark may already match the model while GTK flipped it.
-        if let Some(r) = &self.rendered {
-            r.reset_check(&ItemId::StartAtLogin);
+        if let Some(f) = &self.front {
+            f.reset_check(&ItemId::StartAtLogin);
         }
     }
 

@@ -18,17 +18,17 @@ use chrono::Utc;
 use tao::event::{Event as TaoEvent, StartCause};
 use tao::event_loop::{ControlFlow, EventLoopProxy, EventLoopWindowTarget};
 use tokio::sync::oneshot;
-use tray_icon::{TrayIcon, TrayIconBuilder};
 use uuid::Uuid;
 
 use super::dialogs;
+use super::front::Front;
 use super::icons::Icons;
 use super::interaction::DialogMfa;
 use super::menu::{self, Activity, IconState, ItemId, MenuInputs};
 use super::notices::{self, Notices, ENTER_CODE_ACTION, SAML_SIGN_IN_ACTION, SIGN_IN_ACTION};
 use super::notifier::Notifier;
 pub use super::outcome::Outcome;
-use super::render::Rendered;
+use super::render::Update;
 use super::sessions::{SessionAction, SessionsWindow};
 use crate::engine::events::Event;
 use crate::engine::{Engine, StartOptions};
@@ -176,8 +176,8 @@ pub struct App {
     pub(super) engine: Engine,
     pub(super) rt: tokio::runtime::Handle,
     pub(super) ui: Ui,
-    tray: Option<TrayIcon>,
-    pub(super) rendered: Option<Rendered>,
+    /// The icon and the menu, once made.
+    pub(super) front: Option<Front>,
     icons: Icons,
     icon: IconState,
     pub(super) attention: BTreeSet<Uuid>,
@@ -218,8 +218,7 @@ impl App {
             engine,
             rt,
             ui,
-            tray: None,
-            rendered: None,
+            front: None,
             icons: Icons::load(),
             icon: IconState::Idle,
             attention: BTreeSet::new(),
@@ -299,32 +298,17 @@ impl App {
         let model = self.model(state.as_ref());
         tracing::debug!(took = ?t.elapsed(), entries = model.count_items(), "menu model built");
         self.icon = model.icon;
-        let rendered = match Rendered::new(model) {
-            Ok(r) => r,
+        let click_ui = self.ui.clone();
+        let on_click = Arc::new(move |id: ItemId| {
+            click_ui.send(UserEvent::Menu(id.to_string()));
+        });
+        match Front::open(model, &self.icons, &self.rt, on_click) {
+            Ok(f) => self.front = Some(f),
             Err(e) => {
-                tracing::error!("cannot build the tray menu: {e}");
+                tracing::error!("{e}");
                 return;
             }
-        };
-        tracing::debug!(took = ?t.elapsed(), "menu items made");
-        #[cfg(target_os = "linux")]
-        {
-            use muda::ContextMenu;
-            let _ = rendered.root.gtk_context_menu();
-            tracing::debug!(took = ?t.elapsed(), "GTK menu made");
         }
-        let tray = TrayIconBuilder::new()
-            .with_id("credtray")
-            .with_menu(Box::new(rendered.root.clone()))
-            .with_icon(self.icons.get(self.icon))
-            .with_tooltip(&rendered.model().tooltip)
-            .with_title("credtray")
-            .build();
-        match tray {
-            Ok(t) => self.tray = Some(t),
-            Err(e) => tracing::error!("cannot show the tray icon: {e}"),
-        }
-        self.rendered = Some(rendered);
         tracing::info!(took = ?t.elapsed(), "tray ready");
         super::memory::release_freed_soon(&self.rt);
         self.resume();
@@ -368,7 +352,7 @@ impl App {
 
     /// Rebuilds the menu from the state file (a local read; no network).
     pub(super) fn refresh(&mut self) {
-        if self.rendered.is_none() {
+        if self.front.is_none() {
             return;
         }
         let state = self.load_state();
@@ -397,20 +381,16 @@ impl App {
         let model = self.model(state.as_ref());
         self.last_state = state;
         let icon = model.icon;
-        let tooltip = model.tooltip.clone();
-        let Some(rendered) = self.rendered.as_mut() else {
+        let Some(front) = self.front.as_mut() else {
             return;
         };
         let t = std::time::Instant::now();
-        let update = rendered.update(model);
+        let update = front.show(model);
         tracing::debug!(?update, took = ?t.elapsed(), "menu refreshed");
         match update {
-            Ok(super::render::Update::Restructured) => super::memory::release_freed_soon(&self.rt),
-            Ok(super::render::Update::InPlace | super::render::Update::Unchanged) => {}
+            Ok(Update::Restructured) => super::memory::release_freed_soon(&self.rt),
+            Ok(Update::InPlace | Update::Unchanged) => {}
             Err(e) => tracing::error!("cannot update the tray menu: {e}"),
-        }
-        if let Some(t) = &self.tray {
-            let _ = t.set_tooltip(Some(tooltip));
         }
         self.set_icon(icon);
         self.update_sessions_window();
@@ -447,10 +427,8 @@ impl App {
             return;
         }
         self.icon = icon;
-        if let Some(t) = &self.tray {
-            if let Err(e) = t.set_icon(Some(self.icons.get(icon))) {
-                tracing::warn!("cannot change the tray icon: {e}");
-            }
+        if let Some(f) = self.front.as_mut() {
+            f.set_icon(icon, &self.icons);
         }
     }
 
@@ -530,7 +508,9 @@ impl App {
                         self.exit_code = 1;
                     }
                 }
-                self.tray = None;
+                if let Some(f) = self.front.as_mut() {
+                    f.close();
+                }
                 *flow = ControlFlow::Exit;
             }
         }
@@ -649,8 +629,8 @@ impl App {
         }
         if let ItemId::ToggleSession(s) = id {
             // GTK flips the mark on click; the state decides it.
-            if let Some(r) = &self.rendered {
-                r.reset_check(&id);
+            if let Some(f) = &self.front {
+                f.reset_check(&id);
             }
             if self.busy.contains(&s) {
                 return;

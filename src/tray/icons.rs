@@ -51,6 +51,20 @@ fn icon(bytes: &[u8], name: &str) -> Option<Icon> {
     }
 }
 
+/// The built-in icon for `state` as RGBA pixels, its width and its height (a grey
+/// 16×16 square should it be damaged).
+pub fn rgba(state: IconState) -> (Vec<u8>, u32, u32) {
+    let bytes = match state {
+        IconState::Idle => IDLE,
+        IconState::Active => ACTIVE,
+        IconState::Attention => ATTENTION,
+    };
+    decode(bytes).unwrap_or_else(|e| {
+        tracing::error!("a built-in icon is damaged: {e}");
+        (vec![128; 16 * 16 * 4], 16, 16)
+    })
+}
+
 impl Icons {
     /// Decodes the built-in icons.
     pub fn load() -> Icons {

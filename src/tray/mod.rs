@@ -17,6 +17,7 @@ pub mod actions;
 pub mod app;
 pub mod dialogs;
 pub mod forms;
+pub mod front;
 pub mod icons;
 pub mod instance;
 pub mod interaction;
@@ -27,6 +28,8 @@ pub mod notifier;
 pub mod outcome;
 pub mod render;
 pub mod sessions;
+#[cfg(target_os = "linux")]
+pub mod sni;
 #[cfg(windows)]
 mod windows;
 
