@@ -148,12 +148,14 @@ def follow(cmd, probe, label):
     print(f"{label}: CLI command {1000 * (t1 - t0):.0f} ms, then the exported menu followed in {1000 * (t2 - t1):.0f} ms")
 
 
+follow(["profile", "add", "bench-new"], lambda: "bench-new" in top_labels(), "a profile added (one submenu inserted)")
+# The item's id as now exported (a host reads the layout again after a layout change;
+# credtray's own StatusNotifierItem numbers the items anew then).
 root = exported(p.pid)
 s0001 = next(
     c["id"] for prof in root["children"] for c in prof.get("children", [])
     if c["label"].startswith("s0001 ")
 )
-follow(["profile", "add", "bench-new"], lambda: "bench-new" in top_labels(), "a profile added (one submenu inserted)")
 follow(
     ["session", "edit", "s0001", "--alias", "s0001-renamed"],
     lambda: label_of(s0001).startswith("s0001-renamed"),
