@@ -217,6 +217,7 @@ fn the_desktop_entry_is_valid() {
 }
 
 /// `credtray autostart ARG` with only HOME, PATH and the given XDG_CONFIG_HOME.
+#[cfg(target_os = "linux")]
 fn autostart(home: &Path, xdg_config_home: Option<&str>, arg: &str) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_credtray"));
     c.env_clear()

@@ -27,6 +27,19 @@ enum HelperEvent {
 /// Shows the window and runs its event loop until there is an answer; never returns.
 pub fn run(request: Request) -> ! {
     let event_loop = EventLoopBuilder::<HelperEvent>::with_user_event().build();
+    // A shown window makes this a regular app (tao's default: a Dock icon, brought to the
+    // front). A hidden sign-in (rotation) must neither show in the Dock nor take the focus
+    // from the app the user is in.
+    #[cfg(target_os = "macos")]
+    let event_loop = {
+        use tao::platform::macos::{ActivationPolicy, EventLoopExtMacOS};
+        let mut event_loop = event_loop;
+        if !request.visible {
+            event_loop.set_activation_policy(ActivationPolicy::Accessory);
+            event_loop.set_activate_ignoring_other_apps(false);
+        }
+        event_loop
+    };
     let watcher = event_loop.create_proxy();
     let spawned = std::thread::Builder::new()
         .name("credtray-signin-stdin".into())

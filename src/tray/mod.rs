@@ -128,6 +128,14 @@ pub fn run(runtime: tokio::runtime::Runtime) -> Result<ExitCode> {
     windows::detach_console();
 
     let mut event_loop = EventLoopBuilder::<UserEvent>::with_user_event().build();
+    // tao makes the process a regular app (Dock icon, menu bar) when its loop starts,
+    // overriding the bundle's LSUIElement: the tray is an accessory app, its icon in the
+    // menu bar only. (credtray-signin, a program of its own, stays a regular app.)
+    #[cfg(target_os = "macos")]
+    {
+        use tao::platform::macos::{ActivationPolicy, EventLoopExtMacOS};
+        event_loop.set_activation_policy(ActivationPolicy::Accessory);
+    }
     let ui = Ui::new(event_loop.create_proxy());
     #[cfg(windows)]
     windows::watch_quit(ui.clone());

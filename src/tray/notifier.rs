@@ -53,6 +53,8 @@ impl Notifier {
         let spawned = std::thread::Builder::new()
             .name("credtray-notify".into())
             .spawn(move || {
+                #[cfg(target_os = "macos")]
+                set_macos_application();
                 let mut slots: HashMap<Uuid, u32> = HashMap::new();
                 // Asked of the server once, at the first notice.
                 let mut markup: Option<bool> = None;
@@ -146,6 +148,16 @@ fn send(notice: &Notice, markup: bool, slots: &mut HashMap<Uuid, u32>, on_action
             }
         }
         Err(e) => tracing::warn!("cannot show a notification ({e}): {}", notice.summary),
+    }
+}
+
+/// Names the app the notifications come from (credtray.app's bundle identifier) before
+/// the first one. Otherwise mac-notification-sys looks up an application called
+/// "use_default", which makes macOS ask the user "Where is use_default?".
+#[cfg(target_os = "macos")]
+fn set_macos_application() {
+    if let Err(e) = notify_rust::set_application(crate::autostart::BUNDLE_ID) {
+        tracing::debug!("cannot set the notifications' application: {e}");
     }
 }
 
