@@ -130,11 +130,16 @@ fi
 # 3. The signature (a Mac only).
 if ((on_mac && !layout_only)); then
   plutil -lint "$app/Contents/Info.plist" >/dev/null
-  if [[ -n ${CODESIGN_IDENTITY:-} ]]; then
-    codesign --force --options runtime --timestamp --sign "$CODESIGN_IDENTITY" "$app"
-  else
-    codesign --force --sign - "$app"
-  fi
+  # Inside out: the sign-in program in Contents/MacOS first (a nested executable the
+  # bundle's signature does not cover; notarization refuses it unsigned), then the bundle.
+  for target in "$app/Contents/MacOS/credtray-signin" "$app"; do
+    if [[ -n ${CODESIGN_IDENTITY:-} ]]; then
+      codesign --force --options runtime --timestamp --sign "$CODESIGN_IDENTITY" "$target"
+    else
+      codesign --force --sign - "$target"
+    fi
+  done
+  codesign --verify --strict "$app/Contents/MacOS/credtray-signin"
   codesign --verify --strict "$app"
 fi
 
