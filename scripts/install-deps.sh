@@ -18,6 +18,7 @@ packages=(
   xvfb xdotool imagemagick dunst libnotify-bin trayer
   python3-dbus # the tray tests read the menu over D-Bus with Debian's python3
   python3-gi # tests/tray/sni_watcher.py, a StatusNotifierWatcher (GLib main loop)
+  clang # scripts/check-macos.sh compiles ring's C for the macOS target (type-check only)
   # the Debian package (installers/deb/build.sh and test.sh)
   dpkg-dev # dpkg-shlibdeps computes the package's Depends from the binary
   lintian # the package's policy check (no error allowed)

@@ -3,14 +3,16 @@
 #   scripts/test.sh [extra cargo test args...]
 # 1. the system packages (scripts/install-deps.sh), 2. the Python venv with moto and the AWS CLI
 # (scripts/test-venv.sh), 3. cargo fmt --check and clippy with warnings denied (fail fast),
-# 4. cargo build --examples (the dialogs tests run one), 5. the Windows build under wine
+# 4. the macOS type-check (scripts/check-macos.sh) and cargo build --examples (the dialogs
+# tests run one), 5. the Windows build under wine
 # (tests/wine/run.sh), 6. cargo test --all-targets inside a private session bus with a real
 # gnome-keyring (scripts/with-keyring.sh), then tests/tray.rs again with the tray's own
 # StatusNotifierItem (CREDTRAY_TRAY=sni), 7. the Debian package: built (from the
 # dev-profile binaries the tests ran) and tested
 # (installers/deb/test.sh: lintian, then installed, used by a sandboxed user, removed; that
 # part needs root or sudo and is skipped otherwise); CREDTRAY_SKIP_WINDOWS=1 leaves step 5
-# out, CREDTRAY_TEST_DEB=0 step 7. Works unattended (CI=true, no standard input).
+# out, CREDTRAY_SKIP_MACOS=1 the macOS check, CREDTRAY_TEST_DEB=0 step 7. Works unattended
+# (CI=true, no standard input).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -30,6 +32,16 @@ cargo fmt --all -- --check
 
 step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets -- -D warnings
+
+# macOS: type-checked (clippy, warnings denied) from Linux without the SDK; nothing is
+# linked or run (scripts/check-macos.sh). Not with a cargo test filter given, nor with
+# CREDTRAY_SKIP_MACOS=1.
+if [[ $# -eq 0 && -z ${CREDTRAY_SKIP_MACOS:-} ]]; then
+  step "macOS: cargo clippy --target aarch64-apple-darwin (scripts/check-macos.sh)"
+  rustup target list --installed | grep -qx aarch64-apple-darwin ||
+    rustup target add aarch64-apple-darwin
+  scripts/check-macos.sh
+fi
 
 # The dialogs tests (tests/dialogs.rs) drive examples/dialogs; `cargo test --all-targets`
 # builds examples with the test harness only, without their `main`.
