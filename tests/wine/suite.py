@@ -399,6 +399,27 @@ def step_start_stop_start_remove_on_an_existing_credentials_file(w):
     w.credtray("session", "start", "me")
 
 
+def step_a_federated_start_runs_the_sign_in_program_and_reads_its_answer(w):
+    """The SAML sign-in window is credtray-signin.exe, a GUI program talking to credtray.exe
+    over its standard input and output. Wine has no WebView2 runtime, so the window cannot
+    be made: the program must be found, started, and its answer (why there is no window)
+    read back and named in credtray's error. A missing program would say "reinstall"."""
+    w.credtray("session", "add", "iam-role-federated", "--alias", "wine-fed",
+               "--profile", "fed", "--role-arn", "arn:aws:iam::123456789012:role/wine",
+               "--idp-arn", "arn:aws:iam::123456789012:saml-provider/wine",
+               "--saml-url", "https://idp.invalid/saml")
+    out = w.credtray("session", "start", "wine-fed", check=False, timeout=120)
+    said = out.stdout + out.stderr
+    print(f"     federated start with no WebView2: {said.strip().splitlines()[-1:]}", flush=True)
+    assert out.returncode != 0, f"a federated start with no web view succeeded: {said}"
+    assert "reinstall" not in said, f"credtray did not find credtray-signin.exe: {said}"
+    assert "cannot make the web view" in said or "cannot open the sign-in window" in said, \
+        f"no answer from credtray-signin.exe: {said}"
+    assert "[fed]" not in (w.credentials.read_text() if w.credentials.exists() else ""), \
+        "a failed federated start wrote credentials"
+    w.credtray("session", "remove", "wine-fed")
+
+
 def step_autostart_run_key_on_and_off(w):
     key = r"HKCU\Software\Microsoft\Windows\CurrentVersion\Run"
     w.credtray("autostart", "on")
@@ -865,6 +886,7 @@ STEPS = [
     step_cli_profiles,
     step_iam_user_keys_land_in_credential_manager,
     step_start_stop_start_remove_on_an_existing_credentials_file,
+    step_a_federated_start_runs_the_sign_in_program_and_reads_its_answer,
     step_autostart_run_key_on_and_off,
     step_mfa_dialog_typed_with_xdotool,
     step_iam_user_form_typed_with_xdotool_tab_moves_and_the_secret_is_masked,
