@@ -50,8 +50,11 @@ fn main() -> std::process::ExitCode {
                 .map(|()| std::process::ExitCode::SUCCESS),
         )
     });
-    // The runtime's blocking threads may wait on stdin; do not wait for them.
-    runtime.shutdown_background();
+    // The worker threads end before the process does (under wine, threads still running
+    // at exit made the teardown slow enough for wineserver to kill the process after it
+    // had answered); a blocking thread waiting on stdin (an MFA prompt) is not waited for
+    // beyond that.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     code
 }
 
