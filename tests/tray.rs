@@ -246,10 +246,20 @@ impl Tray {
         let mut args = vec!["click".to_string(), self.pid.to_string()];
         args.extend(path.iter().map(|s| s.to_string()));
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        if let Err(e) = self.dbusmenu(&args) {
+        // The menu may be between two layouts (its entries numbered anew) when it is read:
+        // a failed read or click (nothing was clicked then) is tried again, as a host would.
+        let mut last = String::new();
+        let clicked = wait_until(Duration::from_secs(10), || match self.dbusmenu(&args) {
+            Ok(_) => true,
+            Err(e) => {
+                last = e;
+                false
+            }
+        });
+        if !clicked {
             panic!(
-                "cannot click {path:?}: {e}\nmenu: {:#}\n{}",
-                self.layout(),
+                "cannot click {path:?}: {last}\nmenu: {:#}\n{}",
+                self.try_layout().unwrap_or(Value::Null),
                 self.log()
             );
         }

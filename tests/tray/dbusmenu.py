@@ -46,8 +46,10 @@ def search(bus, name, path, depth):
     if depth > 8:
         return None
     try:
+        # A short timeout: a connection of the process that dispatches nothing while idle
+        # (a blocking client library's) would hold the search for D-Bus's 25 s.
         xml = bus.get_object(name, path, introspect=False).Introspect(
-            dbus_interface="org.freedesktop.DBus.Introspectable")
+            dbus_interface="org.freedesktop.DBus.Introspectable", timeout=3)
     except dbus.DBusException:
         return None
     root = ET.fromstring(str(xml))
