@@ -20,6 +20,15 @@ cd "$repo"
 
 step() { printf '\n==> %s\n' "$*" >&2; }
 
+# A full run builds for Linux (dev profile), Windows (release) and macOS (check) and needs
+# ~15 GB under target/; a disk that fills mid-build shows up as a linker's "Bus error".
+mkdir -p target
+free_kb=$(df -Pk target | awk 'NR == 2 { print $4 }')
+if ((free_kb < 15 * 1024 * 1024)); then
+  printf 'test.sh: warning: only %s GB free for %s/target; a full run needs ~15 GB\n' \
+    "$((free_kb / 1024 / 1024))" "$repo" >&2
+fi
+
 step "system packages"
 scripts/install-deps.sh
 
