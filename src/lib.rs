@@ -24,4 +24,6 @@ pub mod providers;
 pub mod saml;
 pub mod sso;
 pub mod store;
+#[cfg(test)]
+mod testing;
 pub mod tray;

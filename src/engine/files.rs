@@ -427,7 +427,6 @@ pub fn recover(state: &mut State, cx: &mut Ctx<'_>) -> Result<(), EngineError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{IamUser, SessionKind};
     use chrono::Duration;
     use std::fs;
 
@@ -492,18 +491,7 @@ mod tests {
         }
     }
 
-    fn session(alias: &str, profile: &str) -> Session {
-        Session {
-            id: Uuid::new_v4(),
-            alias: alias.into(),
-            profile: profile.into(),
-            region: "eu-west-1".into(),
-            kind: SessionKind::IamUser(IamUser {
-                mfa_serial: None,
-                duration_secs: 3600,
-            }),
-        }
-    }
+    use crate::testing::iam_user as session;
 
     fn creds(tag: &str) -> Credentials {
         Credentials {

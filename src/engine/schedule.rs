@@ -137,10 +137,7 @@ mod tests {
     use crate::model::Active;
 
     fn record() -> WriteRecord {
-        serde_json::from_value(serde_json::json!({
-            "section": "p", "created_section": true, "keys": []
-        }))
-        .unwrap()
+        crate::testing::created_section("p")
     }
 
     fn state_with(expirations: &[(Uuid, DateTime<Utc>)], refreshed: DateTime<Utc>) -> State {

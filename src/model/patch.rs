@@ -216,19 +216,13 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::session::{ChainedRole, IamUser};
+    use crate::model::session::ChainedRole;
 
     fn state() -> (State, Uuid, Uuid) {
         let mut st = State::new();
         let user = Session {
-            id: Uuid::new_v4(),
-            alias: "me".into(),
-            profile: "default".into(),
             region: "us-east-1".into(),
-            kind: SessionKind::IamUser(IamUser {
-                mfa_serial: None,
-                duration_secs: 3600,
-            }),
+            ..crate::testing::iam_user("me", "default")
         };
         let role = Session {
             id: Uuid::new_v4(),

@@ -463,18 +463,12 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::session::{ChainedRole, IamUser, SessionKind};
+    use crate::model::session::{ChainedRole, SessionKind};
 
     fn user(alias: &str) -> Session {
         Session {
-            id: Uuid::new_v4(),
-            alias: alias.into(),
-            profile: "default".into(),
             region: "us-east-1".into(),
-            kind: SessionKind::IamUser(IamUser {
-                mfa_serial: None,
-                duration_secs: 3600,
-            }),
+            ..crate::testing::iam_user(alias, "default")
         }
     }
 

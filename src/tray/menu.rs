@@ -628,8 +628,7 @@ fn tooltip(inputs: &MenuInputs, active: usize, attention: usize, expired: usize)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::awsfiles::ini::WriteRecord;
-    use crate::model::{Active, IamUser, SessionKind};
+    use crate::model::{Active, SessionKind};
     use chrono::Duration;
 
     fn t0() -> DateTime<Utc> {
@@ -638,25 +637,9 @@ mod tests {
             .with_timezone(&Utc)
     }
 
-    fn record(section: &str) -> WriteRecord {
-        serde_json::from_value(serde_json::json!({
-            "section": section, "created_section": true, "keys": []
-        }))
-        .unwrap()
-    }
+    use crate::testing::created_section as record;
 
-    fn session(alias: &str, profile: &str) -> Session {
-        Session {
-            id: Uuid::new_v4(),
-            alias: alias.into(),
-            profile: profile.into(),
-            region: "eu-west-1".into(),
-            kind: SessionKind::IamUser(IamUser {
-                mfa_serial: None,
-                duration_secs: 3600,
-            }),
-        }
-    }
+    use crate::testing::iam_user as session;
 
     fn activate(state: &mut State, id: Uuid, expires_in_min: i64) {
         let profile = state.session(id).unwrap().profile.clone();

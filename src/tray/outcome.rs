@@ -227,19 +227,13 @@ pub fn remove_session_message(alias: &str, active: bool, children: &[String]) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{IamUser, Session, SessionKind};
+    use crate::model::Session;
 
     fn edited_with(failures: Vec<(Uuid, EngineError)>) -> Edited {
         Edited {
             session: Session {
-                id: Uuid::new_v4(),
-                alias: "me".into(),
-                profile: "default".into(),
                 region: "us-east-1".into(),
-                kind: SessionKind::IamUser(IamUser {
-                    mfa_serial: None,
-                    duration_secs: 3600,
-                }),
+                ..crate::testing::iam_user("me", "default")
             },
             created_profile: false,
             restarted: failures.iter().map(|(id, _)| *id).collect(),

@@ -470,19 +470,10 @@ mod tests {
 
     #[test]
     fn updates_touch_only_what_changed_and_end_equal_to_a_fresh_render() {
-        use crate::model::{IamUser, Session, SessionKind, State};
+        use crate::model::State;
         use crate::tray::menu::{build as model, MenuInputs};
         use std::collections::BTreeSet;
-        let session = |alias: &str, profile: &str| Session {
-            id: Uuid::new_v4(),
-            alias: alias.into(),
-            profile: profile.into(),
-            region: "eu-west-1".into(),
-            kind: SessionKind::IamUser(IamUser {
-                mfa_serial: None,
-                duration_secs: 3600,
-            }),
-        };
+        use crate::testing::iam_user as session;
         let menu_of = |state: &State| {
             model(&MenuInputs {
                 state,

@@ -1185,23 +1185,13 @@ fn thousands(n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{IamUser, Session, SessionKind};
 
     fn state() -> (State, Vec<Uuid>) {
         let mut state = State::new();
         state.add_profile("prod").unwrap();
         let mut ids = Vec::new();
         for (alias, profile) in [("bravo", "prod"), ("alpha", "prod"), ("me", "default")] {
-            let s = Session {
-                id: Uuid::new_v4(),
-                alias: alias.into(),
-                profile: profile.into(),
-                region: "eu-west-1".into(),
-                kind: SessionKind::IamUser(IamUser {
-                    mfa_serial: None,
-                    duration_secs: 3600,
-                }),
-            };
+            let s = crate::testing::iam_user(alias, profile);
             ids.push(s.id);
             state.add_session(s).unwrap();
         }

@@ -524,7 +524,6 @@ impl Filter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::awsfiles::ini::WriteRecord;
     use crate::model::{Active, ChainedRole, FederatedRole, IamUser, SsoRole};
     use chrono::{Duration, FixedOffset};
 
@@ -535,12 +534,7 @@ mod tests {
             .with_timezone(&Utc)
     }
 
-    fn record(section: &str) -> WriteRecord {
-        serde_json::from_value(serde_json::json!({
-            "section": section, "created_section": true, "keys": []
-        }))
-        .unwrap()
-    }
+    use crate::testing::created_section as record;
 
     fn user(alias: &str, profile: &str) -> Session {
         Session {
