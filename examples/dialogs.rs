@@ -33,52 +33,26 @@ fn main() {
 }
 
 #[cfg(target_os = "linux")]
+mod samples;
+
+#[cfg(target_os = "linux")]
 mod linux {
+    use super::samples::{self, check_alias, profiles, regions};
     use credtray::model::profile::validate_profile_name;
     use credtray::model::{
         ChainedRole, FederatedRole, IamUser, Integration, Session, SessionKind, SessionPatch,
         SsoRole, State,
     };
     use credtray::tray::dialogs::{
-        self, ChainedRoleRequest, ChoiceRequest, ConfirmRequest, EditChainedRoleRequest,
-        EditFederatedRoleRequest, EditIamUserRequest, EditSsoSessionRequest, FederatedRoleRequest,
-        IamUserRequest, IntegrationRequest, MfaRequest, ProfileChoice, ProfilesRequest,
-        SignInWaitRequest, SsoSessionEdit, TextRequest,
+        self, ChainedRoleRequest, EditChainedRoleRequest, EditFederatedRoleRequest,
+        EditIamUserRequest, EditSsoSessionRequest, FederatedRoleRequest, IamUserRequest,
+        IntegrationRequest, SsoSessionEdit,
     };
     use credtray::tray::forms;
     use serde_json::{json, Value};
     use uuid::Uuid;
 
     const USAGE: &str = "usage: dialogs mfa|text|choice|confirm|iam-user|chained-role|saml-role|profiles|integration|sign-in-wait|edit-iam-user|edit-chained-role|edit-saml-role|edit-sso";
-
-    /// The demo's profiles.
-    fn profiles() -> Vec<String> {
-        ["default", "dev", "prod"].map(String::from).to_vec()
-    }
-
-    /// The demo's regions.
-    fn regions() -> Vec<String> {
-        [
-            "us-east-1",
-            "us-west-2",
-            "eu-west-1",
-            "eu-central-1",
-            "ap-southeast-2",
-        ]
-        .map(String::from)
-        .to_vec()
-    }
-
-    /// The aliases already taken in the demo.
-    const TAKEN: [&str; 2] = ["work", "personal"];
-
-    fn check_alias(alias: &str) -> Result<(), String> {
-        if TAKEN.contains(&alias) {
-            Err(format!("a session named '{alias}' exists already"))
-        } else {
-            Ok(())
-        }
-    }
 
     fn check_region(region: &str) -> Result<(), String> {
         let ok = region.split('-').count() >= 3
@@ -385,15 +359,7 @@ mod linux {
             eprintln!("{USAGE}");
             std::process::exit(2);
         }
-        tracing_subscriber::fmt()
-            .with_env_filter(
-                tracing_subscriber::EnvFilter::try_from_env("CREDTRAY_LOG")
-                    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("credtray=debug")),
-            )
-            .with_writer(std::io::stderr)
-            .with_target(false)
-            .with_ansi(false)
-            .init();
+        samples::log_to_stderr();
         if let Err(e) = gtk::init() {
             eprintln!("dialogs: cannot start GTK: {e}");
             std::process::exit(2);
@@ -403,49 +369,17 @@ mod linux {
             "edit-chained-role" => edit(3),
             "edit-saml-role" => edit(5),
             "edit-sso" => edit(6),
-            "mfa" => dialogs::mfa_code(
-                MfaRequest {
-                    session: "work".into(),
-                    serial: "arn:aws:iam::123456789012:mfa/alice".into(),
-                },
-                Box::new(|code| answer(json!(code))),
-            ),
+            "mfa" => dialogs::mfa_code(samples::mfa("work"), Box::new(|code| answer(json!(code)))),
             "text" => dialogs::text(
-                TextRequest {
-                    title: "credtray: rename profile".into(),
-                    prompt: "New name for profile 'dev':".into(),
-                    initial: "dev".into(),
-                    ok_label: "Rename".into(),
-                    validate: Box::new(|name| {
-                        validate_profile_name(name)?;
-                        if profiles().iter().any(|p| p == name) {
-                            return Err(format!("a profile named '{name}' exists already"));
-                        }
-                        Ok(())
-                    }),
-                },
+                samples::rename_profile(),
                 Box::new(|name| answer(json!(name))),
             ),
             "choice" => dialogs::choice(
-                ChoiceRequest {
-                    title: "credtray: move session".into(),
-                    prompt: "Profile for session 'work':".into(),
-                    choices: profiles(),
-                    current: "dev".into(),
-                    allow_other: true,
-                    ok_label: "Move".into(),
-                    validate: Box::new(validate_profile_name),
-                },
+                samples::move_session(),
                 Box::new(|profile| answer(json!(profile))),
             ),
             "confirm" => dialogs::confirm(
-                ConfirmRequest {
-                    title: "credtray: remove profile".into(),
-                    message: "Remove profile 'dev'? Its 3 sessions move to profile 'default'."
-                        .into(),
-                    ok_label: "Remove".into(),
-                    destructive: true,
-                },
+                samples::remove_profile(),
                 Box::new(|yes| answer(json!(yes))),
             ),
             "iam-user" => dialogs::add_iam_user(
@@ -459,10 +393,7 @@ mod linux {
                         check_alias(&form.alias)?;
                         validate_profile_name(&form.profile)?;
                         check_region(&form.region)?;
-                        let id = &form.access_key_id;
-                        if id.len() < 16 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
-                            return Err("an access key ID has 16 or more letters and digits".into());
-                        }
+                        samples::check_access_key_id(&form.access_key_id)?;
                         if let Some(mfa) = &form.mfa_serial {
                             if !mfa.starts_with("arn:aws:iam::") {
                                 return Err("an MFA device ARN starts with arn:aws:iam::".into());
@@ -471,20 +402,7 @@ mod linux {
                         Ok(())
                     }),
                 },
-                Box::new(|form| {
-                    answer(match form {
-                        None => Value::Null,
-                        Some(form) => json!({
-                            "alias": form.alias,
-                            "profile": form.profile,
-                            "region": form.region,
-                            "access_key_id": form.access_key_id,
-                            "secret_len": form.secret_access_key.chars().count(),
-                            "mfa_serial": form.mfa_serial,
-                            "duration_secs": form.duration_secs,
-                        }),
-                    })
-                }),
+                Box::new(|form| answer(samples::iam_user_json(form))),
             ),
             "chained-role" => {
                 let parents = vec![
@@ -604,22 +522,8 @@ mod linux {
                 )
             }
             "profiles" => dialogs::named_profiles(
-                ProfilesRequest {
-                    profiles: vec![
-                        ("default".into(), 2),
-                        ("dev".into(), 3),
-                        ("prod".into(), 1),
-                        ("sandbox".into(), 0),
-                    ],
-                },
-                Box::new(|choice| {
-                    answer(match choice {
-                        None => Value::Null,
-                        Some(ProfileChoice::Add) => json!({ "add": null }),
-                        Some(ProfileChoice::Rename(name)) => json!({ "rename": name }),
-                        Some(ProfileChoice::Remove(name)) => json!({ "remove": name }),
-                    })
-                }),
+                samples::named_profiles(),
+                Box::new(|choice| answer(samples::profile_choice_json(choice))),
             ),
             "integration" => {
                 // The model's own checks, with an integration 'corp' already there.
@@ -665,12 +569,7 @@ mod linux {
             }
             "sign-in-wait" => {
                 let waiting = dialogs::sign_in_wait(
-                    SignInWaitRequest {
-                        alias: "corp".into(),
-                        url: "https://device.sso.eu-west-1.amazonaws.com/?user_code=WDJB-MJHT"
-                            .into(),
-                        code: Some("WDJB-MJHT".into()),
-                    },
+                    samples::sign_in_wait(),
                     Box::new(|| answer(json!("cancelled"))),
                 );
                 let waiting = std::cell::RefCell::new(Some(waiting));

@@ -25,23 +25,20 @@ fn main() {
 }
 
 #[cfg(windows)]
+mod samples;
+
+#[cfg(windows)]
 mod windows {
     use std::io::Write;
 
+    use super::samples::{self, check_alias, profiles, regions};
     use credtray::model::profile::validate_profile_name;
-    use credtray::tray::dialogs::{
-        self, ChoiceRequest, ConfirmRequest, EditIamUserRequest, IamUserEdit, IamUserRequest,
-        MfaRequest, ProfileChoice, ProfilesRequest, SignInWaitRequest, TextRequest,
-    };
+    use credtray::tray::dialogs::{self, EditIamUserRequest, IamUserEdit, IamUserRequest};
     use serde_json::{json, Value};
     use tao::event_loop::{ControlFlow, EventLoopBuilder};
 
     const USAGE: &str =
         "usage: dialogs_windows mfa|text|choice|confirm|iam-user|edit-iam-user|profiles|sign-in-wait";
-
-    fn profiles() -> Vec<String> {
-        ["default", "dev", "prod"].map(String::from).to_vec()
-    }
 
     /// Prints the answer as one line of JSON and exits.
     fn answer(value: Value) {
@@ -52,95 +49,40 @@ mod windows {
 
     pub fn main() {
         let which = std::env::args().nth(1).unwrap_or_default();
-        tracing_subscriber::fmt()
-            .with_env_filter(
-                tracing_subscriber::EnvFilter::try_from_env("CREDTRAY_LOG")
-                    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("credtray=debug")),
-            )
-            .with_writer(std::io::stderr)
-            .with_target(false)
-            .with_ansi(false)
-            .init();
+        samples::log_to_stderr();
         let event_loop = EventLoopBuilder::<()>::with_user_event().build();
         match which.as_str() {
+            // An ampersand, which Win32 labels would take for a mnemonic marker.
             "mfa" => dialogs::mfa_code(
-                MfaRequest {
-                    session: "work & play".into(),
-                    serial: "arn:aws:iam::123456789012:mfa/alice".into(),
-                },
+                samples::mfa("work & play"),
                 Box::new(|code| answer(json!(code))),
             ),
             "text" => dialogs::text(
-                TextRequest {
-                    title: "credtray: rename profile".into(),
-                    prompt: "New name for profile 'dev':".into(),
-                    initial: "dev".into(),
-                    ok_label: "Rename".into(),
-                    validate: Box::new(|name| {
-                        validate_profile_name(name)?;
-                        if profiles().iter().any(|p| p == name) {
-                            return Err(format!("a profile named '{name}' exists already"));
-                        }
-                        Ok(())
-                    }),
-                },
+                samples::rename_profile(),
                 Box::new(|name| answer(json!(name))),
             ),
             "choice" => dialogs::choice(
-                ChoiceRequest {
-                    title: "credtray: move session".into(),
-                    prompt: "Profile for session 'work':".into(),
-                    choices: profiles(),
-                    current: "dev".into(),
-                    allow_other: true,
-                    ok_label: "Move".into(),
-                    validate: Box::new(validate_profile_name),
-                },
+                samples::move_session(),
                 Box::new(|profile| answer(json!(profile))),
             ),
             "confirm" => dialogs::confirm(
-                ConfirmRequest {
-                    title: "credtray: remove profile".into(),
-                    message: "Remove profile 'dev'?\n\nIts 3 sessions move to profile 'default'."
-                        .into(),
-                    ok_label: "Remove".into(),
-                    destructive: true,
-                },
+                samples::remove_profile(),
                 Box::new(|yes| answer(json!(yes))),
             ),
             "iam-user" => dialogs::add_iam_user(
                 IamUserRequest {
                     profiles: profiles(),
-                    regions: ["us-east-1", "eu-west-1"].map(String::from).to_vec(),
+                    regions: regions(),
                     profile: "default".into(),
                     region: "us-east-1".into(),
                     duration_secs: 36_000,
                     validate: Box::new(|form| {
-                        if form.alias == "work" {
-                            return Err("a session named 'work' exists already".into());
-                        }
+                        check_alias(&form.alias)?;
                         validate_profile_name(&form.profile)?;
-                        let id = &form.access_key_id;
-                        if id.len() < 16 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
-                            return Err("an access key ID has 16 or more letters and digits".into());
-                        }
-                        Ok(())
+                        samples::check_access_key_id(&form.access_key_id)
                     }),
                 },
-                Box::new(|form| {
-                    answer(match form {
-                        None => Value::Null,
-                        Some(form) => json!({
-                            "alias": form.alias,
-                            "profile": form.profile,
-                            "region": form.region,
-                            "access_key_id": form.access_key_id,
-                            "secret_len": form.secret_access_key.chars().count(),
-                            "mfa_serial": form.mfa_serial,
-                            "duration_secs": form.duration_secs,
-                        }),
-                    })
-                }),
+                Box::new(|form| answer(samples::iam_user_json(form))),
             ),
             "edit-iam-user" => dialogs::edit_iam_user(
                 EditIamUserRequest {
@@ -153,7 +95,7 @@ mod windows {
                         new_keys: None,
                     },
                     profiles: profiles(),
-                    regions: ["us-east-1", "eu-west-1"].map(String::from).to_vec(),
+                    regions: regions(),
                     validate: Box::new(|form| validate_profile_name(&form.profile)),
                 },
                 Box::new(|form| {
@@ -173,26 +115,12 @@ mod windows {
                 }),
             ),
             "profiles" => dialogs::named_profiles(
-                ProfilesRequest {
-                    profiles: vec![("default".into(), 2), ("dev".into(), 3), ("prod".into(), 1)],
-                },
-                Box::new(|choice| {
-                    answer(match choice {
-                        None => Value::Null,
-                        Some(ProfileChoice::Add) => json!({ "add": null }),
-                        Some(ProfileChoice::Rename(name)) => json!({ "rename": name }),
-                        Some(ProfileChoice::Remove(name)) => json!({ "remove": name }),
-                    })
-                }),
+                samples::named_profiles(),
+                Box::new(|choice| answer(samples::profile_choice_json(choice))),
             ),
             "sign-in-wait" => {
                 let waiting = dialogs::sign_in_wait(
-                    SignInWaitRequest {
-                        alias: "corp".into(),
-                        url: "https://device.sso.eu-west-1.amazonaws.com/?user_code=WDJB-MJHT"
-                            .into(),
-                        code: Some("WDJB-MJHT".into()),
-                    },
+                    samples::sign_in_wait(),
                     Box::new(|| answer(json!("cancelled"))),
                 );
                 let proxy = event_loop.create_proxy();

@@ -686,21 +686,7 @@ def shown_rows(w):
 
 def sessions_window(w, timeout=30):
     """The Sessions window's X id, once it is on screen and has the keyboard."""
-    window = wait_for(
-        "the Sessions window",
-        lambda: w.xdotool("search", "--onlyvisible", "--name", "Sessions$",
-                          check=False).split("\n")[0],
-        timeout=timeout)
-
-    def focused():
-        if w.xdotool("getwindowfocus", check=False) == window:
-            return True
-        w.xdotool("windowfocus", window, check=False)
-        return False
-
-    wait_for("the focus on the Sessions window", focused, timeout=15, every=0.3)
-    time.sleep(0.3)
-    return window
+    return focused_window(w, "Sessions$", timeout=timeout)
 
 
 def session_named(w, alias):
