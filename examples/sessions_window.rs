@@ -34,6 +34,9 @@ fn main() {
     linux::main()
 }
 
+#[cfg(target_os = "linux")]
+mod samples;
+
 #[cfg(not(target_os = "linux"))]
 fn main() {
     eprintln!("sessions_window: the GTK Sessions window exists on Linux only");
@@ -299,15 +302,7 @@ mod linux {
 
     pub fn main() {
         let args = args();
-        tracing_subscriber::fmt()
-            .with_env_filter(
-                tracing_subscriber::EnvFilter::try_from_env("CREDTRAY_LOG")
-                    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("credtray=debug")),
-            )
-            .with_writer(std::io::stderr)
-            .with_target(false)
-            .with_ansi(false)
-            .init();
+        super::samples::log_to_stderr();
         let rss_before_gtk = rss_kib();
         if let Err(e) = gtk::init() {
             eprintln!("sessions_window: cannot start GTK: {e}");

@@ -1,7 +1,8 @@
 //! The demo data the dialog examples share: `examples/dialogs.rs` (GTK, Linux) and
 //! `examples/dialogs_windows.rs` (Win32) open the same dialogs with the same requests and
-//! answer in the same JSON, so the tests of both toolkits read one format. (Not an example
-//! itself: Cargo takes `examples/<name>/main.rs`, not `mod.rs`.)
+//! answer in the same JSON, so the tests of both toolkits read one format; the examples'
+//! log set-up (`examples/sessions_window.rs` too). (Not an example itself: Cargo takes
+//! `examples/<name>/main.rs`, not `mod.rs`.)
 
 // Each example uses its own part of what is here.
 #![allow(dead_code)]

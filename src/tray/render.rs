@@ -471,9 +471,9 @@ mod tests {
     #[test]
     fn updates_touch_only_what_changed_and_end_equal_to_a_fresh_render() {
         use crate::model::State;
+        use crate::testing::iam_user as session;
         use crate::tray::menu::{build as model, MenuInputs};
         use std::collections::BTreeSet;
-        use crate::testing::iam_user as session;
         let menu_of = |state: &State| {
             model(&MenuInputs {
                 state,

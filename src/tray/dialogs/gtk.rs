@@ -19,15 +19,15 @@ use gtk::prelude::*;
 
 use uuid::Uuid;
 
+use super::rows::{self, FormRows, FormText, Reader};
 use super::{
     titles, ChainedRoleForm, ChainedRoleRequest, ChoiceRequest, ConfirmRequest,
     EditChainedRoleRequest, EditFederatedRoleRequest, EditIamUserRequest, EditSsoSessionRequest,
     FederatedRoleEdit, FederatedRoleForm, FederatedRoleRequest, IamUserEdit, IamUserForm,
-    IamUserRequest, IntegrationForm, IntegrationRequest, MfaRequest, NewKeys, ProfileChoice,
+    IamUserRequest, IntegrationForm, IntegrationRequest, MfaRequest, ProfileChoice,
     ProfilesRequest, SignInWaitRequest, SsoSessionEdit, TextRequest,
 };
 use crate::model::profile::DEFAULT_PROFILE;
-use crate::model::session::{FEDERATED_DURATION_RANGE, ROLE_DURATION_RANGE, USER_DURATION_RANGE};
 
 /// The default width of every dialog, in pixels.
 const WIDTH: i32 = 420;
@@ -401,11 +401,6 @@ fn trimmed(entry: &gtk::Entry) -> String {
     entry.text().trim().to_owned()
 }
 
-/// The text of an optional field, trimmed; `None` when empty.
-fn optional(entry: &gtk::Entry) -> Option<String> {
-    Some(trimmed(entry)).filter(|text| !text.is_empty())
-}
-
 // ---------------------------------------------------------------------------------------------
 // The forms' shape
 
@@ -446,90 +441,6 @@ impl FormBuilder {
         }
     }
 
-    /// A one-line text field (Enter activates the default button).
-    fn text(&mut self, mnemonic: &str, initial: &str, placeholder: Option<&str>) -> gtk::Entry {
-        let field = entry(initial);
-        field.set_placeholder_text(placeholder);
-        self.row(Some(mnemonic), &field, field.upcast_ref());
-        let f = field.clone();
-        self.watch.push(Box::new(move |r| {
-            let r = r.clone();
-            f.connect_changed(move |_| r());
-        }));
-        field
-    }
-
-    /// A masked text field (a secret: never shown, never copied).
-    fn secret(&mut self, mnemonic: &str) -> gtk::Entry {
-        let field = self.text(mnemonic, "", None);
-        field.set_visibility(false);
-        field.set_input_purpose(gtk::InputPurpose::Password);
-        field
-    }
-
-    /// A combo box of `items` that also takes a typed value.
-    fn combo(&mut self, mnemonic: &str, items: &[String], initial: &str) -> gtk::ComboBoxText {
-        let combo = combo_with_entry(items, initial);
-        let focus: gtk::Widget = match combo_entry(&combo) {
-            Some(e) => e.upcast(),
-            None => combo.clone().upcast(),
-        };
-        self.row(Some(mnemonic), &combo, &focus);
-        let c = combo.clone();
-        self.watch.push(Box::new(move |r| on_combo_change(&c, r)));
-        combo
-    }
-
-    /// A choice among `items` (id, label), `selected` chosen at first (else the first).
-    fn pick(
-        &mut self,
-        mnemonic: &str,
-        items: &[(Uuid, String)],
-        selected: Option<Uuid>,
-    ) -> gtk::ComboBoxText {
-        let combo = gtk::ComboBoxText::new();
-        for (id, label) in items {
-            combo.append(Some(&id.to_string()), label);
-        }
-        combo.set_hexpand(true);
-        let chosen = selected.is_some_and(|id| combo.set_active_id(Some(&id.to_string())));
-        if !chosen && !items.is_empty() {
-            combo.set_active(Some(0));
-        }
-        self.row(Some(mnemonic), &combo, combo.upcast_ref());
-        let c = combo.clone();
-        self.watch.push(Box::new(move |r| {
-            let r = r.clone();
-            c.connect_changed(move |_| r());
-        }));
-        combo
-    }
-
-    /// A duration in seconds within `range`, with a line saying it in hours.
-    fn duration(&mut self, mnemonic: &str, range: (u32, u32), initial: u32) -> gtk::SpinButton {
-        let (spin, row) = duration_field(range, initial);
-        self.row(Some(mnemonic), &row, spin.upcast_ref());
-        let s = spin.clone();
-        self.watch.push(Box::new(move |r| {
-            let r = r.clone();
-            s.connect_value_changed(move |_| r());
-        }));
-        spin
-    }
-
-    /// A check box in the right-hand column.
-    fn check(&mut self, mnemonic: &str, active: bool) -> gtk::CheckButton {
-        let check = gtk::CheckButton::with_mnemonic(mnemonic);
-        check.set_active(active);
-        self.row(None, &check, check.upcast_ref());
-        let c = check.clone();
-        self.watch.push(Box::new(move |r| {
-            let r = r.clone();
-            c.connect_toggled(move |_| r());
-        }));
-        check
-    }
-
     /// Puts the form in the dialog, makes `read` its value (checked on every change of
     /// any field), and shows it with the first field focused.
     fn finish<T: 'static>(self, shell: &Shell<T>, read: impl Fn() -> Result<T, String> + 'static) {
@@ -543,6 +454,173 @@ impl FormBuilder {
             None => shell.open(&shell.ok),
         }
     }
+}
+
+/// A row of a [`FormBuilder`] form, as the reader of `rows.rs` finds it again.
+#[derive(Clone)]
+enum Row {
+    /// A text field; `true` when masked (its value is the raw text).
+    Entry(gtk::Entry, bool),
+    /// A combo box that also takes a typed value.
+    Combo(gtk::ComboBoxText),
+    /// A choice among ids.
+    Pick(gtk::ComboBoxText),
+    /// A duration in seconds.
+    Duration(gtk::SpinButton),
+    /// A check box.
+    Check(gtk::CheckButton),
+}
+
+impl FormBuilder {
+    /// A one-line text field (Enter activates the default button).
+    fn entry(&mut self, mnemonic: &str, initial: &str, placeholder: Option<&str>) -> gtk::Entry {
+        let field = entry(initial);
+        field.set_placeholder_text(placeholder);
+        self.row(Some(mnemonic), &field, field.upcast_ref());
+        let f = field.clone();
+        self.watch.push(Box::new(move |r| {
+            let r = r.clone();
+            f.connect_changed(move |_| r());
+        }));
+        field
+    }
+
+    /// A masked text field (a secret: never shown, never copied).
+    fn masked(&mut self, mnemonic: &str) -> gtk::Entry {
+        let field = self.entry(mnemonic, "", None);
+        field.set_visibility(false);
+        field.set_input_purpose(gtk::InputPurpose::Password);
+        field
+    }
+
+    /// A check box in the right-hand column.
+    fn check_box(&mut self, mnemonic: &str) -> gtk::CheckButton {
+        let check = gtk::CheckButton::with_mnemonic(mnemonic);
+        self.row(None, &check, check.upcast_ref());
+        let c = check.clone();
+        self.watch.push(Box::new(move |r| {
+            let r = r.clone();
+            c.connect_toggled(move |_| r());
+        }));
+        check
+    }
+}
+
+impl FormRows for FormBuilder {
+    type Field = Row;
+    type Values = ();
+
+    fn text(&mut self, label: &str, initial: &str, hint: Option<&str>) -> Row {
+        Row::Entry(self.entry(label, initial, hint), false)
+    }
+
+    fn combo(&mut self, label: &str, items: &[String], initial: &str) -> Row {
+        let combo = combo_with_entry(items, initial);
+        let focus: gtk::Widget = match combo_entry(&combo) {
+            Some(e) => e.upcast(),
+            None => combo.clone().upcast(),
+        };
+        self.row(Some(label), &combo, &focus);
+        let c = combo.clone();
+        self.watch.push(Box::new(move |r| on_combo_change(&c, r)));
+        Row::Combo(combo)
+    }
+
+    fn pick(&mut self, label: &str, items: &[(Uuid, String)], initial: Option<Uuid>) -> Row {
+        let combo = gtk::ComboBoxText::new();
+        for (id, text) in items {
+            combo.append(Some(&id.to_string()), text);
+        }
+        combo.set_hexpand(true);
+        let chosen = initial.is_some_and(|id| combo.set_active_id(Some(&id.to_string())));
+        if !chosen && !items.is_empty() {
+            combo.set_active(Some(0));
+        }
+        self.row(Some(label), &combo, combo.upcast_ref());
+        let c = combo.clone();
+        self.watch.push(Box::new(move |r| {
+            let r = r.clone();
+            c.connect_changed(move |_| r());
+        }));
+        Row::Pick(combo)
+    }
+
+    fn duration(&mut self, label: &str, initial: u32, range: (u32, u32)) -> Row {
+        let (spin, row) = duration_field(range, initial);
+        self.row(Some(label), &row, spin.upcast_ref());
+        let s = spin.clone();
+        self.watch.push(Box::new(move |r| {
+            let r = r.clone();
+            s.connect_value_changed(move |_| r());
+        }));
+        Row::Duration(spin)
+    }
+
+    fn secret(&mut self, label: &str) -> Row {
+        Row::Entry(self.masked(label), true)
+    }
+
+    fn check(&mut self, label: &str) -> Row {
+        Row::Check(self.check_box(label))
+    }
+
+    fn check_with_secrets(&mut self, label: &str, secrets: [&str; 2]) -> (Row, [Row; 2]) {
+        let check = self.check_box(label);
+        let fields = secrets.map(|label| self.masked(label));
+        for field in &fields {
+            field.set_sensitive(false);
+        }
+        let governed = fields.clone();
+        check.connect_toggled(move |check| {
+            let on = check.is_active();
+            for field in &governed {
+                field.set_sensitive(on);
+                if !on {
+                    field.set_text("");
+                }
+            }
+        });
+        (Row::Check(check), fields.map(|f| Row::Entry(f, true)))
+    }
+
+    fn value((): &(), row: &Row) -> String {
+        match row {
+            Row::Entry(entry, true) => entry.text().to_string(),
+            Row::Entry(entry, false) => trimmed(entry),
+            Row::Combo(combo) | Row::Pick(combo) => combo_value(combo),
+            Row::Duration(spin) => duration_value(spin).to_string(),
+            Row::Check(check) => check.is_active().to_string(),
+        }
+    }
+
+    fn picked((): &(), row: &Row) -> Option<Uuid> {
+        match row {
+            Row::Pick(combo) => picked(combo),
+            _ => None,
+        }
+    }
+
+    fn seconds((): &(), row: &Row, _range: (u32, u32)) -> Result<u32, String> {
+        // The spin button keeps its value within the range.
+        match row {
+            Row::Duration(spin) => Ok(duration_value(spin)),
+            _ => Err("not a duration".into()),
+        }
+    }
+
+    fn ticked((): &(), row: &Row) -> bool {
+        matches!(row, Row::Check(check) if check.is_active())
+    }
+}
+
+/// Shows the toolkit-neutral form (`rows.rs`) made on `form`.
+fn show_form<T: 'static>(
+    form: FormBuilder,
+    (text, read): (FormText, Reader<FormBuilder, T>),
+    done: Box<dyn FnOnce(Option<T>)>,
+) {
+    let shell = form_shell(&text.title, text.ok, &text.heading, &text.note, done);
+    form.finish(&shell, move || read(&()));
 }
 
 /// A form dialog: its frame, a bold heading and a dim line under it.
@@ -560,16 +638,7 @@ fn form_shell<T: 'static>(
     shell
 }
 
-/// `Err(what)` when `value` is empty.
-fn required(value: &str, what: &str) -> Result<(), String> {
-    if value.is_empty() {
-        Err(what.to_string())
-    } else {
-        Ok(())
-    }
-}
-
-/// The id chosen in a [`FormBuilder::pick`] field.
+/// The id chosen in a pick row (`FormRows::pick`).
 fn picked(combo: &gtk::ComboBoxText) -> Option<Uuid> {
     combo.active_id().and_then(|id| Uuid::parse_str(&id).ok())
 }
@@ -726,181 +795,16 @@ pub fn confirm(req: ConfirmRequest, done: Box<dyn FnOnce(bool)>) {
 
 /// See [`IamUserRequest`]. The secret access key is typed into a masked field.
 pub fn add_iam_user(req: IamUserRequest, done: Box<dyn FnOnce(Option<IamUserForm>)>) {
-    let shell = form_shell(
-        titles::ADD_IAM_USER,
-        "Add",
-        "Add a session for an IAM user's access key",
-        "The secret access key goes to the OS keychain; the AWS files get short-lived \
-         credentials only.",
-        done,
-    );
     let mut form = FormBuilder::new();
-    let alias = form.text("_Alias:", "", Some("e.g. work"));
-    let profile = form.combo("_Profile:", &req.profiles, &req.profile);
-    let region = form.combo("_Region:", &req.regions, &req.region);
-    let key_id = form.text("Access _key ID:", "", Some("AKIA…"));
-    let secret = form.secret("_Secret access key:");
-    let mfa = form.text(
-        "_MFA device:",
-        "",
-        Some("arn:aws:iam::123456789012:mfa/name (optional)"),
-    );
-    let duration = form.duration("_Duration:", USER_DURATION_RANGE, req.duration_secs);
-    let validate = req.validate;
-    form.finish(&shell, move || {
-        let form = IamUserForm {
-            alias: trimmed(&alias),
-            profile: combo_value(&profile),
-            region: combo_value(&region),
-            access_key_id: trimmed(&key_id),
-            secret_access_key: secret.text().to_string(),
-            mfa_serial: optional(&mfa),
-            duration_secs: duration_value(&duration),
-        };
-        required(&form.alias, "Type an alias")?;
-        required(&form.profile, "Choose or type a profile")?;
-        required(&form.region, "Choose or type a region")?;
-        required(&form.access_key_id, "Type the access key ID")?;
-        required(&form.secret_access_key, "Type the secret access key")?;
-        validate(&form).map(|()| form)
-    });
-}
-
-/// The rows of the chained role form (add and edit): alias, parent, role, profile, region,
-/// duration; `read` gives the form's value.
-fn chained_role_rows(
-    form: &mut FormBuilder,
-    initial: &ChainedRoleForm,
-    profiles: &[String],
-    regions: &[String],
-    parents: &[(Uuid, String)],
-    placeholders: bool,
-) -> impl Fn() -> Result<ChainedRoleForm, String> {
-    let hint = |text: &'static str| placeholders.then_some(text);
-    let alias = form.text("_Alias:", &initial.alias, hint("e.g. prod-admin"));
-    let parent = form.pick("Pa_rent session:", parents, Some(initial.parent));
-    let role_arn = form.text(
-        "Role A_RN:",
-        &initial.role_arn,
-        hint("arn:aws:iam::123456789012:role/name"),
-    );
-    let session_name = form.text("Role _session name:", &initial.role_session_name, None);
-    let external_id = form.text(
-        "_External ID:",
-        initial.external_id.as_deref().unwrap_or(""),
-        Some("(optional)"),
-    );
-    let profile = form.combo("_Profile:", profiles, &initial.profile);
-    let region = form.combo("Re_gion:", regions, &initial.region);
-    let duration = form.duration("_Duration:", ROLE_DURATION_RANGE, initial.duration_secs);
-    move || {
-        let Some(parent) = picked(&parent) else {
-            return Err("Choose the parent session (add a session first if there is none)".into());
-        };
-        let form = ChainedRoleForm {
-            alias: trimmed(&alias),
-            profile: combo_value(&profile),
-            region: combo_value(&region),
-            parent,
-            role_arn: trimmed(&role_arn),
-            role_session_name: trimmed(&session_name),
-            external_id: optional(&external_id),
-            duration_secs: duration_value(&duration),
-        };
-        required(&form.alias, "Type an alias")?;
-        required(&form.role_arn, "Type the role ARN")?;
-        required(&form.role_session_name, "Type a role session name")?;
-        required(&form.profile, "Choose or type a profile")?;
-        required(&form.region, "Choose or type a region")?;
-        Ok(form)
-    }
+    let made = rows::add_iam_user(&mut form, req);
+    show_form(form, made, done);
 }
 
 /// See [`ChainedRoleRequest`].
 pub fn add_chained_role(req: ChainedRoleRequest, done: Box<dyn FnOnce(Option<ChainedRoleForm>)>) {
-    let shell = form_shell(
-        titles::ADD_CHAINED_ROLE,
-        "Add",
-        "Add a session that assumes a role",
-        "Its credentials come from the parent session's, by AssumeRole.",
-        done,
-    );
-    let initial = ChainedRoleForm {
-        alias: String::new(),
-        profile: req.profile.clone(),
-        region: req.region.clone(),
-        parent: req.parents.first().map(|(id, _)| *id).unwrap_or_default(),
-        role_arn: String::new(),
-        role_session_name: req.role_session_name.clone(),
-        external_id: None,
-        duration_secs: req.duration_secs,
-    };
     let mut form = FormBuilder::new();
-    let read = chained_role_rows(
-        &mut form,
-        &initial,
-        &req.profiles,
-        &req.regions,
-        &req.parents,
-        true,
-    );
-    let validate = req.validate;
-    form.finish(&shell, move || {
-        let form = read()?;
-        validate(&form).map(|()| form)
-    });
-}
-
-/// The rows of the SAML federated role form (add and edit).
-fn federated_role_rows(
-    form: &mut FormBuilder,
-    initial: &FederatedRoleForm,
-    profiles: &[String],
-    regions: &[String],
-    placeholders: bool,
-) -> impl Fn() -> Result<FederatedRoleForm, String> {
-    let hint = |text: &'static str| placeholders.then_some(text);
-    let alias = form.text("_Alias:", &initial.alias, hint("e.g. okta-admin"));
-    let profile = form.combo("_Profile:", profiles, &initial.profile);
-    let region = form.combo("Re_gion:", regions, &initial.region);
-    let role_arn = form.text(
-        "Role A_RN:",
-        &initial.role_arn,
-        hint("arn:aws:iam::123456789012:role/name"),
-    );
-    let idp_arn = form.text(
-        "_IdP ARN:",
-        &initial.idp_arn,
-        hint("arn:aws:iam::123456789012:saml-provider/name"),
-    );
-    let saml_url = form.text(
-        "SAML sign-in _URL:",
-        &initial.saml_url,
-        hint("https://idp.example.com/…/saml"),
-    );
-    let duration = form.duration(
-        "_Duration:",
-        FEDERATED_DURATION_RANGE,
-        initial.duration_secs,
-    );
-    move || {
-        let form = FederatedRoleForm {
-            alias: trimmed(&alias),
-            profile: combo_value(&profile),
-            region: combo_value(&region),
-            role_arn: trimmed(&role_arn),
-            idp_arn: trimmed(&idp_arn),
-            saml_url: trimmed(&saml_url),
-            duration_secs: duration_value(&duration),
-        };
-        required(&form.alias, "Type an alias")?;
-        required(&form.profile, "Choose or type a profile")?;
-        required(&form.region, "Choose or type a region")?;
-        required(&form.role_arn, "Type the role ARN")?;
-        required(&form.idp_arn, "Type the IdP ARN (the IAM SAML provider)")?;
-        required(&form.saml_url, "Type the IdP's SAML sign-in URL")?;
-        Ok(form)
-    }
+    let made = rows::add_chained_role(&mut form, req);
+    show_form(form, made, done);
 }
 
 /// See [`FederatedRoleRequest`].
@@ -908,108 +812,17 @@ pub fn add_federated_role(
     req: FederatedRoleRequest,
     done: Box<dyn FnOnce(Option<FederatedRoleForm>)>,
 ) {
-    let shell = form_shell(
-        titles::ADD_FEDERATED_ROLE,
-        "Add",
-        "Add a role you sign in to through a SAML identity provider",
-        "Starting it opens the IdP's sign-in page; its SAML assertion is exchanged for the \
-         role's credentials by AssumeRoleWithSAML, and never leaves this machine otherwise.",
-        done,
-    );
-    let initial = FederatedRoleForm {
-        alias: String::new(),
-        profile: req.profile.clone(),
-        region: req.region.clone(),
-        role_arn: String::new(),
-        idp_arn: String::new(),
-        saml_url: String::new(),
-        duration_secs: req.duration_secs,
-    };
     let mut form = FormBuilder::new();
-    let read = federated_role_rows(&mut form, &initial, &req.profiles, &req.regions, true);
-    let validate = req.validate;
-    form.finish(&shell, move || {
-        let form = read()?;
-        validate(&form).map(|()| form)
-    });
-}
-
-/// What an edit form says while its value is valid but unchanged: nothing (Save waits).
-fn unchanged<T: PartialEq>(shown: &T, now: &T) -> Result<(), String> {
-    if shown == now {
-        Err(String::new())
-    } else {
-        Ok(())
-    }
+    let made = rows::add_federated_role(&mut form, req);
+    show_form(form, made, done);
 }
 
 /// See [`EditIamUserRequest`]: the session's fields, and "Replace access keys", which
 /// enables two masked fields for the new pair (the old keys are never shown).
 pub fn edit_iam_user(req: EditIamUserRequest, done: Box<dyn FnOnce(Option<IamUserEdit>)>) {
-    let shown = req.current;
-    let shell = form_shell(
-        &titles::edit(&shown.alias),
-        "Save",
-        &format!("Edit IAM user session '{}'", shown.alias),
-        "Only what you change is saved. An active session restarts when its profile, region \
-         or credentials change. New keys go to the OS keychain; the old ones are never shown.",
-        done,
-    );
     let mut form = FormBuilder::new();
-    let alias = form.text("_Alias:", &shown.alias, None);
-    let profile = form.combo("_Profile:", &req.profiles, &shown.profile);
-    let region = form.combo("_Region:", &req.regions, &shown.region);
-    let mfa = form.text(
-        "_MFA device:",
-        shown.mfa_serial.as_deref().unwrap_or(""),
-        Some("arn:aws:iam::123456789012:mfa/name (optional)"),
-    );
-    let duration = form.duration("_Duration:", USER_DURATION_RANGE, shown.duration_secs);
-    let replace = form.check("Replace access _keys", false);
-    let key_id = form.secret("Access key _ID:");
-    let secret = form.secret("_Secret access key:");
-    for field in [&key_id, &secret] {
-        field.set_sensitive(false);
-    }
-    {
-        let (key_id, secret) = (key_id.clone(), secret.clone());
-        replace.connect_toggled(move |check| {
-            let on = check.is_active();
-            for field in [&key_id, &secret] {
-                field.set_sensitive(on);
-                if !on {
-                    field.set_text("");
-                }
-            }
-        });
-    }
-    let validate = req.validate;
-    form.finish(&shell, move || {
-        let new_keys = if replace.is_active() {
-            let keys = NewKeys {
-                access_key_id: key_id.text().trim().to_string(),
-                secret_access_key: secret.text().to_string(),
-            };
-            required(&keys.access_key_id, "Type the new access key ID")?;
-            required(&keys.secret_access_key, "Type the new secret access key")?;
-            Some(keys)
-        } else {
-            None
-        };
-        let form = IamUserEdit {
-            alias: trimmed(&alias),
-            profile: combo_value(&profile),
-            region: combo_value(&region),
-            mfa_serial: optional(&mfa),
-            duration_secs: duration_value(&duration),
-            new_keys,
-        };
-        required(&form.alias, "Type an alias")?;
-        required(&form.profile, "Choose or type a profile")?;
-        required(&form.region, "Choose or type a region")?;
-        validate(&form)?;
-        unchanged(&shown, &form).map(|()| form)
-    });
+    let made = rows::edit_iam_user(&mut form, req);
+    show_form(form, made, done);
 }
 
 /// See [`EditChainedRoleRequest`]: the chained role form, filled with the session's
@@ -1018,30 +831,9 @@ pub fn edit_chained_role(
     req: EditChainedRoleRequest,
     done: Box<dyn FnOnce(Option<ChainedRoleForm>)>,
 ) {
-    let shown = req.current;
-    let shell = form_shell(
-        &titles::edit(&shown.alias),
-        "Save",
-        &format!("Edit chained role '{}'", shown.alias),
-        "Only what you change is saved. An active session restarts at once when its role, \
-         parent or other credentials fields change, with what is chained below it.",
-        done,
-    );
     let mut form = FormBuilder::new();
-    let read = chained_role_rows(
-        &mut form,
-        &shown,
-        &req.profiles,
-        &req.regions,
-        &req.parents,
-        false,
-    );
-    let validate = req.validate;
-    form.finish(&shell, move || {
-        let form = read()?;
-        validate(&form)?;
-        unchanged(&shown, &form).map(|()| form)
-    });
+    let made = rows::edit_chained_role(&mut form, req);
+    show_form(form, made, done);
 }
 
 /// See [`EditFederatedRoleRequest`]: the federated role form, filled with the session's
@@ -1050,63 +842,16 @@ pub fn edit_federated_role(
     req: EditFederatedRoleRequest,
     done: Box<dyn FnOnce(Option<FederatedRoleEdit>)>,
 ) {
-    let shown = FederatedRoleEdit {
-        role: req.current,
-        forget_signin: false,
-    };
-    let shell = form_shell(
-        &titles::edit(&shown.role.alias),
-        "Save",
-        &format!("Edit SAML federated role '{}'", shown.role.alias),
-        "Only what you change is saved. An active session restarts at once when its role, \
-         IdP or sign-in URL changes.",
-        done,
-    );
     let mut form = FormBuilder::new();
-    let read = federated_role_rows(&mut form, &shown.role, &req.profiles, &req.regions, false);
-    let forget = form.check(
-        "_Forget the remembered sign-in (the IdP's cookies): the next start signs in again",
-        false,
-    );
-    let validate = req.validate;
-    form.finish(&shell, move || {
-        let form = FederatedRoleEdit {
-            role: read()?,
-            forget_signin: forget.is_active(),
-        };
-        validate(&form)?;
-        unchanged(&shown, &form).map(|()| form)
-    });
+    let made = rows::edit_federated_role(&mut form, req);
+    show_form(form, made, done);
 }
 
 /// See [`EditSsoSessionRequest`]: profile and region only (the rest follows the portal).
 pub fn edit_sso_session(req: EditSsoSessionRequest, done: Box<dyn FnOnce(Option<SsoSessionEdit>)>) {
-    let shown = req.current;
-    let shell = form_shell(
-        &titles::edit(&req.alias),
-        "Save",
-        &format!("Edit '{}'", req.alias),
-        &format!(
-            "{}. Its alias, account and role follow the portal; the profile and region it \
-             writes are yours. An active session restarts when they change.",
-            req.about
-        ),
-        done,
-    );
     let mut form = FormBuilder::new();
-    let profile = form.combo("_Profile:", &req.profiles, &shown.profile);
-    let region = form.combo("_Region:", &req.regions, &shown.region);
-    let validate = req.validate;
-    form.finish(&shell, move || {
-        let form = SsoSessionEdit {
-            profile: combo_value(&profile),
-            region: combo_value(&region),
-        };
-        required(&form.profile, "Choose or type a profile")?;
-        required(&form.region, "Choose or type a region")?;
-        validate(&form)?;
-        unchanged(&shown, &form).map(|()| form)
-    });
+    let made = rows::edit_sso_session(&mut form, req);
+    show_form(form, made, done);
 }
 
 /// See [`ProfilesRequest`]: the list of profiles, with Add…, Rename… and Remove…; each of
@@ -1232,34 +977,9 @@ pub fn named_profiles(req: ProfilesRequest, done: Box<dyn FnOnce(Option<ProfileC
 
 /// See [`IntegrationRequest`].
 pub fn add_integration(req: IntegrationRequest, done: Box<dyn FnOnce(Option<IntegrationForm>)>) {
-    let shell = form_shell(
-        titles::ADD_INTEGRATION,
-        "Add",
-        "Add an IAM Identity Center integration",
-        "Its accounts and roles become sessions once you sign in; the tokens go to the OS \
-         keychain.",
-        done,
-    );
     let mut form = FormBuilder::new();
-    let alias = form.text("_Alias:", "", Some("e.g. corp"));
-    let start_url = form.text(
-        "_Start URL:",
-        "",
-        Some("https://d-1234567890.awsapps.com/start"),
-    );
-    let region = form.combo("_Region:", &req.regions, &req.region);
-    let validate = req.validate;
-    form.finish(&shell, move || {
-        let form = IntegrationForm {
-            alias: trimmed(&alias),
-            start_url: trimmed(&start_url),
-            region: combo_value(&region),
-        };
-        required(&form.alias, "Type an alias")?;
-        required(&form.start_url, "Type the portal's start URL")?;
-        required(&form.region, "Choose or type a region")?;
-        validate(&form).map(|()| form)
-    });
+    let made = rows::add_integration(&mut form, req);
+    show_form(form, made, done);
 }
 
 /// A sign-in wait on screen; [`Waiting::close`] takes it down.

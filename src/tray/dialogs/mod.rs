@@ -35,6 +35,9 @@ mod native_checked_on_linux;
 // Pure (unit-tested on every platform); drawn by win32.rs on Windows.
 #[cfg_attr(not(windows), allow(dead_code))]
 mod forms;
+// The session and integration forms, once for GTK and Win32 (pure).
+#[cfg_attr(not(any(target_os = "linux", windows)), allow(dead_code))]
+mod rows;
 #[cfg(windows)]
 mod win32;
 #[cfg(windows)]

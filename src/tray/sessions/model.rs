@@ -538,14 +538,11 @@ mod tests {
 
     fn user(alias: &str, profile: &str) -> Session {
         Session {
-            id: Uuid::new_v4(),
-            alias: alias.into(),
-            profile: profile.into(),
-            region: "eu-west-1".into(),
             kind: SessionKind::IamUser(IamUser {
                 mfa_serial: Some("arn:aws:iam::111122223333:mfa/alice".into()),
                 duration_secs: 36_000,
             }),
+            ..crate::testing::iam_user(alias, profile)
         }
     }
 

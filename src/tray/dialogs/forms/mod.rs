@@ -7,15 +7,15 @@ use std::rc::Rc;
 
 use uuid::Uuid;
 
+use super::rows::{FormRows, FormText, Reader};
 use super::{
     titles, ChainedRoleForm, ChainedRoleRequest, ChoiceRequest, ConfirmRequest,
     EditChainedRoleRequest, EditFederatedRoleRequest, EditIamUserRequest, EditSsoSessionRequest,
     FederatedRoleEdit, FederatedRoleForm, FederatedRoleRequest, IamUserEdit, IamUserForm,
-    IamUserRequest, IntegrationForm, IntegrationRequest, MfaRequest, NewKeys, ProfileChoice,
+    IamUserRequest, IntegrationForm, IntegrationRequest, MfaRequest, ProfileChoice,
     ProfilesRequest, SignInWaitRequest, SsoSessionEdit, TextRequest,
 };
 use crate::model::profile::DEFAULT_PROFILE;
-use crate::model::session::{FEDERATED_DURATION_RANGE, ROLE_DURATION_RANGE, USER_DURATION_RANGE};
 use crate::providers::interaction::is_valid_code;
 
 mod session;
@@ -235,10 +235,6 @@ pub fn duration(value: &str, range: (u32, u32)) -> Result<u32, String> {
     }
 }
 
-fn optional(v: &str) -> Option<String> {
-    Some(v.to_string()).filter(|v| !v.is_empty())
-}
-
 /// Makes the dialog of a form that answers a `T`: `read` turns the values into one (or
 /// says what is missing), the default button answers it.
 fn form<T: 'static>(
@@ -344,36 +340,90 @@ pub fn confirm(req: ConfirmRequest, done: Box<dyn FnOnce(bool)>) -> Dialog {
     d
 }
 
-/// A form's fields, built top to bottom: each method adds a labelled row and returns its
-/// index in the values the form's reader is given.
+/// A form's fields, built top to bottom for the toolkit-neutral forms of `rows.rs`: each
+/// row is a [`Field`]; the reader is given their values in the same order.
 #[derive(Default)]
 struct Rows {
     fields: Vec<Field>,
 }
 
-impl Rows {
-    fn push(&mut self, label: &str, control: Control) -> usize {
-        self.fields.push(Field::new(label, control));
-        self.fields.len() - 1
-    }
+/// A row of [`Rows`]: its index in the values, and what reading it needs.
+#[derive(Clone)]
+struct Row {
+    index: usize,
+    /// A masked field: its value is the raw text (a secret keeps its spaces).
+    masked: bool,
+    /// A pick row's choices (id, label): its value is the chosen label.
+    choices: Rc<[(Uuid, String)]>,
+}
 
-    /// A text field; its hint only when `hint` is given.
-    fn text(&mut self, label: &str, initial: &str, hint: Option<&str>) -> usize {
+impl Rows {
+    fn push(&mut self, label: &str, control: Control) -> Row {
+        let masked = matches!(control, Control::Text { hidden: true, .. });
+        self.fields
+            .push(Field::new(&access_key_marker(label), control));
+        Row {
+            index: self.fields.len() - 1,
+            masked,
+            choices: Rc::new([]),
+        }
+    }
+}
+
+/// A label with GTK's access key marker (`_`) as Win32 has it (`&`; a literal `&` doubled).
+fn access_key_marker(label: &str) -> String {
+    let mut out = String::with_capacity(label.len() + 1);
+    let mut chars = label.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '&' => out.push_str("&&"),
+            '_' if chars.peek() == Some(&'_') => {
+                chars.next();
+                out.push('_');
+            }
+            '_' => out.push('&'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+impl FormRows for Rows {
+    type Field = Row;
+    type Values = [String];
+
+    fn text(&mut self, label: &str, initial: &str, hint: Option<&str>) -> Row {
         self.push(label, text(initial, hint.unwrap_or("")))
     }
 
-    /// A list of values that also takes a typed one.
-    fn combo(&mut self, label: &str, items: &[String], initial: &str) -> usize {
+    fn combo(&mut self, label: &str, items: &[String], initial: &str) -> Row {
         self.push(label, combo(items, initial))
     }
 
-    /// A number of seconds in `range`.
-    fn duration(&mut self, label: &str, initial: u32, range: (u32, u32)) -> usize {
+    fn pick(&mut self, label: &str, items: &[(Uuid, String)], initial: Option<Uuid>) -> Row {
+        let labels: Vec<String> = items.iter().map(|(_, l)| l.clone()).collect();
+        let initial = initial
+            .and_then(|id| items.iter().find(|(c, _)| *c == id))
+            .or(items.first())
+            .map(|(_, l)| l.clone())
+            .unwrap_or_default();
+        let mut row = self.push(
+            label,
+            Control::Combo {
+                items: labels,
+                initial,
+                editable: false,
+            },
+        );
+        row.choices = items.into();
+        row
+    }
+
+    fn duration(&mut self, label: &str, initial: u32, range: (u32, u32)) -> Row {
         self.push(label, Control::Duration { initial, range })
     }
 
-    /// A masked field (a secret), empty.
-    fn secret(&mut self, label: &str) -> usize {
+    fn secret(&mut self, label: &str) -> Row {
         self.push(
             label,
             Control::Text {
@@ -384,58 +434,68 @@ impl Rows {
         )
     }
 
-    /// One of `choices` (id and label), by its label; `initial` selected at first, else the
-    /// first one.
-    fn pick(&mut self, label: &str, choices: &[(Uuid, String)], initial: Option<Uuid>) -> usize {
-        let labels: Vec<String> = choices.iter().map(|(_, l)| l.clone()).collect();
-        let initial = initial
-            .and_then(|id| choices.iter().find(|(c, _)| *c == id))
-            .or(choices.first())
-            .map(|(_, l)| l.clone())
-            .unwrap_or_default();
-        self.push(
-            label,
-            Control::Combo {
-                items: labels,
-                initial,
-                editable: false,
-            },
-        )
-    }
-
-    /// A check box, off, that enables the rows `enables` while it is on.
-    fn check(&mut self, label: &str, enables: Vec<usize>) -> usize {
+    fn check(&mut self, label: &str) -> Row {
         self.push(
             label,
             Control::Check {
                 initial: false,
-                enables,
+                enables: Vec::new(),
             },
         )
     }
-}
 
-/// `Err(message)` when `value` is empty.
-fn required(value: &str, message: &str) -> Result<(), String> {
-    if value.is_empty() {
-        Err(message.into())
-    } else {
-        Ok(())
+    fn check_with_secrets(&mut self, label: &str, secrets: [&str; 2]) -> (Row, [Row; 2]) {
+        let next = self.fields.len();
+        let check = self.push(
+            label,
+            Control::Check {
+                initial: false,
+                enables: vec![next + 1, next + 2],
+            },
+        );
+        (check, secrets.map(|label| self.secret(label)))
+    }
+
+    fn value(values: &[String], row: &Row) -> String {
+        let v = values.get(row.index).map(String::as_str).unwrap_or("");
+        if row.masked {
+            v.to_string()
+        } else {
+            v.trim().to_string()
+        }
+    }
+
+    fn picked(values: &[String], row: &Row) -> Option<Uuid> {
+        let chosen = Self::value(values, row);
+        row.choices
+            .iter()
+            .find(|(_, l)| *l == chosen)
+            .map(|(id, _)| *id)
+    }
+
+    fn seconds(values: &[String], row: &Row, range: (u32, u32)) -> Result<u32, String> {
+        duration(&Self::value(values, row), range)
+    }
+
+    fn ticked(values: &[String], row: &Row) -> bool {
+        Self::value(values, row) == CHECKED
     }
 }
 
-/// A check box's value: on.
-fn checked(value: &str) -> bool {
-    value == CHECKED
-}
-
-/// What an edit form says while its value is valid but unchanged: nothing (Save waits).
-fn unchanged<T: PartialEq>(shown: &T, now: &T) -> Result<(), String> {
-    if shown == now {
-        Err(String::new())
-    } else {
-        Ok(())
-    }
+/// The dialog of a toolkit-neutral form (`rows.rs`) made on `rows`.
+fn form_of<T: 'static>(
+    rows: Rows,
+    (text, read): (FormText, Reader<Rows, T>),
+    done: Box<dyn FnOnce(Option<T>)>,
+) -> Dialog {
+    form(
+        (&text.title, &text.heading, Some(&text.note)),
+        FORM_WIDTH,
+        rows.fields,
+        text.ok,
+        move |v| read(v),
+        done,
+    )
 }
 
 /// The profiles manager's buttons.
@@ -524,53 +584,6 @@ pub fn named_profiles(
             })
         }),
     }
-}
-
-/// See [`IntegrationRequest`].
-pub fn add_integration(
-    req: IntegrationRequest,
-    done: Box<dyn FnOnce(Option<IntegrationForm>)>,
-) -> Dialog {
-    let fields = vec![
-        Field::new("&Alias:", text("", "e.g. corp")),
-        Field::new(
-            "&Start URL:",
-            text("", "https://d-1234567890.awsapps.com/start"),
-        ),
-        Field::new("&Region:", combo(&req.regions, &req.region)),
-    ];
-    let validate = req.validate;
-    form(
-        (
-            titles::ADD_INTEGRATION,
-            "Add an IAM Identity Center integration",
-            Some(
-                "Its accounts and roles become sessions once you sign in; the tokens go to the \
-                 OS keychain.",
-            ),
-        ),
-        FORM_WIDTH,
-        fields,
-        "Add",
-        move |v| {
-            let form = IntegrationForm {
-                alias: v[0].clone(),
-                start_url: v[1].clone(),
-                region: v[2].clone(),
-            };
-            if form.alias.is_empty() {
-                return Err("Type an alias".into());
-            }
-            if form.start_url.is_empty() {
-                return Err("Type the portal's start URL".into());
-            }
-            if form.region.is_empty() {
-                return Err("Choose or type a region".into());
-            }
-            validate(&form).map(|()| form)
-        },
-        done,
-    )
 }
 
 /// See [`SignInWaitRequest`]: the heading, the code in device mode, the URL (selectable)
@@ -1019,6 +1032,27 @@ mod tests {
         assert_eq!(
             seen.borrow().clone().unwrap().unwrap().profile,
             "dev".to_string()
+        );
+    }
+
+    #[test]
+    fn labels_take_the_win32_access_key_marker() {
+        assert_eq!(access_key_marker("Re_gion:"), "Re&gion:");
+        assert_eq!(access_key_marker("R&D _team"), "R&&D &team");
+        assert_eq!(access_key_marker("snake__case"), "snake_case");
+        let d = add_integration(
+            IntegrationRequest {
+                regions: values(&["eu-west-1"]),
+                region: "eu-west-1".into(),
+                validate: Box::new(|_| Ok(())),
+            },
+            Box::new(|_| {}),
+        );
+        let labels: Vec<&str> = d.fields.iter().map(|f| f.label.as_str()).collect();
+        assert_eq!(labels, ["&Alias:", "&Start URL:", "&Region:"]);
+        assert_eq!(
+            (d.check)(&values(&["corp", "", "eu-west-1"])),
+            Err("Type the portal's start URL".into())
         );
     }
 
