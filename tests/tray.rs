@@ -445,6 +445,15 @@ fn the_menu_groups_sessions_by_profile_and_clicks_start_and_stop_them() {
     sb.credtray(&["profile", "add", "empty"]).run().ok();
 
     let mut tray = Tray::start(&sb);
+    // The icon alone in the panel: no text beside it (a label some panels draw).
+    let item = tray
+        .dbusmenu(&["item", &tray.pid.to_string()])
+        .unwrap_or_else(|e| panic!("cannot read the StatusNotifierItem: {e}"));
+    assert!(
+        item["id"].as_str().unwrap_or("").contains("credtray"),
+        "{item}"
+    );
+    assert_eq!(item["label"], "", "{item}");
     let menu = tray.layout();
     assert_eq!(
         labels(&menu),

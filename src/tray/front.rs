@@ -76,7 +76,9 @@ impl Front {
             .with_menu(Box::new(rendered.root.clone()))
             .with_icon(icons.get(rendered.model().icon))
             .with_tooltip(&rendered.model().tooltip)
-            .with_title("credtray")
+            // No title: tray-icon shows it as text beside the icon (the indicator's label
+            // on Linux panels that draw labels, the status item's title in the macOS menu
+            // bar), where other apps show their icon alone.
             .build()
             .map_err(|e| tracing::error!("cannot show the tray icon: {e}"))
             .ok();

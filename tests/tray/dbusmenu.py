@@ -4,6 +4,8 @@
 Usage (with Debian's /usr/bin/python3 and python3-dbus, on the process's session bus):
   dbusmenu.py layout PID          print the menu tree as JSON
   dbusmenu.py click PID LABEL...  click the entry reached by this path of labels
+  dbusmenu.py item PID            print the StatusNotifierItem's Id, Title, Status and
+                                  label (XAyatanaLabel: text a panel draws beside the icon)
 
 The menu is found by the process id: the bus connection that belongs to PID and an object
 under it implementing com.canonical.dbusmenu (libayatana-appindicator exports one even with
@@ -19,13 +21,14 @@ import xml.etree.ElementTree as ET
 import dbus
 
 IFACE = "com.canonical.dbusmenu"
+ITEM_IFACE = "org.kde.StatusNotifierItem"
 
 
 def plain(label):
     return re.sub(r"_(.?)", r"\1", label)
 
 
-def find_menu(bus, pid):
+def find_menu(bus, pid, iface=IFACE):
     dbus_obj = bus.get_object("org.freedesktop.DBus", "/org/freedesktop/DBus")
     dbus_iface = dbus.Interface(dbus_obj, "org.freedesktop.DBus")
     for name in dbus_iface.ListNames():
@@ -36,13 +39,13 @@ def find_menu(bus, pid):
                 continue
         except dbus.DBusException:
             continue
-        path = search(bus, name, "/", 0)
+        path = search(bus, name, "/", 0, iface)
         if path:
             return name, path
     return None
 
 
-def search(bus, name, path, depth):
+def search(bus, name, path, depth, iface=IFACE):
     if depth > 8:
         return None
     try:
@@ -53,11 +56,11 @@ def search(bus, name, path, depth):
     except dbus.DBusException:
         return None
     root = ET.fromstring(str(xml))
-    if any(i.get("name") == IFACE for i in root.findall("interface")):
+    if any(i.get("name") == iface for i in root.findall("interface")):
         return path
     for node in root.findall("node"):
         child = node.get("name")
-        found = search(bus, name, path.rstrip("/") + "/" + child, depth + 1)
+        found = search(bus, name, path.rstrip("/") + "/" + child, depth + 1, iface)
         if found:
             return found
     return None
@@ -91,9 +94,24 @@ def layout(bus, pid):
     return menu, int(revision), convert(root)
 
 
+def item(bus, pid):
+    found = find_menu(bus, pid, ITEM_IFACE)
+    if not found:
+        return {"error": f"no StatusNotifierItem exported by pid {pid}"}
+    name, path = found
+    props = dbus.Interface(bus.get_object(name, path, introspect=False),
+                           "org.freedesktop.DBus.Properties")
+    got = props.GetAll(ITEM_IFACE)
+    return {"id": str(got.get("Id", "")), "title": str(got.get("Title", "")),
+            "status": str(got.get("Status", "")), "label": str(got.get("XAyatanaLabel", ""))}
+
+
 def main():
     cmd, pid = sys.argv[1], int(sys.argv[2])
     bus = dbus.SessionBus()
+    if cmd == "item":
+        print(json.dumps(item(bus, pid)))
+        return 0
     menu, revision, root = layout(bus, pid)
     if root is None:
         print(json.dumps({"error": f"no dbusmenu exported by pid {pid}"}))
