@@ -28,6 +28,14 @@ pub enum AutostartError {
         /// The cause.
         source: auto_launch::Error,
     },
+    /// The running binary cannot be started at login from where it is (macOS).
+    #[error("cannot start credtray at login from {path}: {why}")]
+    Unsuitable {
+        /// The running binary's path.
+        path: String,
+        /// Why, and what to do.
+        why: &'static str,
+    },
     /// The XDG autostart entry could not be read or written.
     #[error("cannot {what} the start-at-login entry {}: {source}", path.display())]
     Entry {
@@ -58,6 +66,28 @@ fn exe() -> Result<String, AutostartError> {
         )));
     }
     Ok(exe.to_string())
+}
+
+/// Why a macOS launch agent could not start the binary at `exe` at login, if it could not:
+/// a copy that App Translocation runs from a temporary folder (an app opened where it was
+/// downloaded; the path is gone at the next login), or a character that the launch agent's
+/// property list would take for markup (auto-launch writes the path into it as it is).
+#[cfg_attr(not(target_os = "macos"), allow(dead_code))]
+fn launch_agent_refusal(exe: &str) -> Option<&'static str> {
+    if exe.contains("/AppTranslocation/") {
+        Some(
+            "macOS runs this copy of credtray.app from a temporary folder (App Translocation, \
+             for an app opened where it was downloaded). Move credtray.app into Applications, \
+             open it from there, and turn Start at login on again",
+        )
+    } else if exe.contains(['&', '<', '>']) {
+        Some(
+            "its path holds '&', '<' or '>', which a launch agent cannot hold; move \
+             credtray.app into Applications and turn Start at login on again",
+        )
+    } else {
+        None
+    }
 }
 
 /// Whether credtray starts at login.
@@ -176,6 +206,13 @@ mod imp {
     }
 
     pub fn set(enabled: bool) -> Result<(), AutostartError> {
+        #[cfg(target_os = "macos")]
+        if enabled {
+            let path = exe()?;
+            if let Some(why) = super::launch_agent_refusal(&path) {
+                return Err(AutostartError::Unsuitable { path, why });
+            }
+        }
         let l = launcher()?;
         let result = if enabled { l.enable() } else { l.disable() };
         result.map_err(|source| AutostartError::Launcher {
@@ -340,5 +377,26 @@ mod xdg {
                 "{on}[Desktop Action x]\nHidden=true\n"
             )));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::launch_agent_refusal;
+
+    #[test]
+    fn a_launch_agent_refuses_a_translocated_copy_and_markup_in_the_path() {
+        assert_eq!(
+            launch_agent_refusal("/Applications/credtray.app/Contents/MacOS/credtray"),
+            None
+        );
+        let translocated = "/private/var/folders/x1/abc/T/AppTranslocation/0F2E-11/d/\
+                            credtray.app/Contents/MacOS/credtray";
+        assert!(launch_agent_refusal(translocated)
+            .is_some_and(|why| why.contains("Move credtray.app into Applications")));
+        assert!(launch_agent_refusal(
+            "/Users/r&d/Applications/credtray.app/Contents/MacOS/credtray"
+        )
+        .is_some_and(|why| why.contains("'&'")));
     }
 }
