@@ -6,7 +6,8 @@
 //! own, `win32.rs`, instead of a PowerShell child.)
 //!
 //! Building the scripts and reading the answers is pure and unit-tested on every platform;
-//! only [`run`] starts a process.
+//! only [`run`] starts a process, which a [`Closer`] can take down (a sign-in's wait
+//! dialog, once the sign-in is over).
 
 /// One question put to the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,34 +143,92 @@ pub fn answer(stdout: &[u8], success: bool) -> Option<String> {
     )
 }
 
-/// Asks `prompt` with `osascript`, blocking until the user answers. Runs on a worker
-/// thread, never on the UI thread.
+/// Takes a running prompt down from another thread: its child process is killed, its
+/// dialog goes with it, and [`run`] answers `None`. A prompt closed before its child
+/// started never shows.
+#[derive(Clone, Default)]
+pub struct Closer(std::sync::Arc<std::sync::Mutex<CloserState>>);
+
+#[derive(Default)]
+struct CloserState {
+    closed: bool,
+    /// The child while it runs. It is reaped only once taken out of here (under the lock),
+    /// so a kill can never reach another process that got its pid.
+    child: Option<std::process::Child>,
+}
+
+impl Closer {
+    /// Closes the prompt (again: nothing).
+    pub fn close(&self) {
+        let mut state = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        state.closed = true;
+        if let Some(child) = state.child.as_mut() {
+            // The child leads a process group of its own: what it started goes too (else
+            // a grandchild holding its output would keep `run` reading).
+            #[cfg(unix)]
+            if let Ok(group) = i32::try_from(child.id()) {
+                // SAFETY: kill(2) with a negative pid signals that process group; the
+                // child is not reaped yet, so the group is still its own.
+                unsafe { libc::kill(-group, libc::SIGKILL) };
+            }
+            let _ = child.kill();
+        }
+    }
+}
+
+/// Asks `prompt` with `osascript`, blocking until the user answers or `closer` closes it.
+/// Runs on a worker thread, never on the UI thread.
 #[cfg_attr(not(target_os = "macos"), allow(dead_code))]
-pub fn run(prompt: &Prompt) -> Option<String> {
-    use std::io::Write;
+pub fn run(prompt: &Prompt, closer: &Closer) -> Option<String> {
+    run_with("osascript", &["-"], &script(prompt), closer)
+}
+
+/// Runs `program` with `args`, `input` on its standard input, and reads its answer.
+fn run_with(program: &str, args: &[&str], input: &str, closer: &Closer) -> Option<String> {
+    use std::io::{Read, Write};
     use std::process::{Command, Stdio};
-    let mut child = match Command::new("osascript")
-        .arg("-")
+    let mut state = closer.0.lock().unwrap_or_else(|e| e.into_inner());
+    if state.closed {
+        return None;
+    }
+    let mut command = Command::new(program);
+    command
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-    {
+        .stderr(Stdio::null());
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let mut child = match command.spawn() {
         Ok(c) => c,
         Err(e) => {
-            tracing::error!("cannot open a dialog (osascript): {e}");
+            tracing::error!("cannot open a dialog ({program}): {e}");
             return None;
         }
     };
-    if let Some(mut stdin) = child.stdin.take() {
-        let _ = stdin.write_all(script(prompt).as_bytes());
+    let (stdin, stdout) = (child.stdin.take(), child.stdout.take());
+    state.child = Some(child);
+    drop(state);
+    if let Some(mut stdin) = stdin {
+        let _ = stdin.write_all(input.as_bytes());
     }
-    match child.wait_with_output() {
-        Ok(out) => answer(&out.stdout, out.status.success()),
-        Err(e) => {
-            tracing::error!("the dialog (osascript) failed: {e}");
+    let mut out = Vec::new();
+    if let Some(mut stdout) = stdout {
+        let _ = stdout.read_to_end(&mut out);
+    }
+    let child = closer
+        .0
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .child
+        .take();
+    match child.map(|mut c| c.wait()) {
+        Some(Ok(status)) => answer(&out, status.success()),
+        Some(Err(e)) => {
+            tracing::error!("the dialog ({program}) failed: {e}");
             None
         }
+        None => None,
     }
 }
 
@@ -210,6 +269,43 @@ mod tests {
             "{mac}"
         );
         assert!(mac.contains(r#"default items {"dev"}"#));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_closer_takes_a_running_prompt_down_and_one_closed_first_never_starts() {
+        use std::time::{Duration, Instant};
+        // A stand-in for osascript (not on this platform): the script on its standard
+        // input waits for a minute before it answers.
+        let closer = Closer::default();
+        let asking = {
+            let closer = closer.clone();
+            std::thread::spawn(move || run_with("sh", &["-s"], "sleep 60; echo late\n", &closer))
+        };
+        let started = Instant::now();
+        while closer.0.lock().unwrap().child.is_none() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "the child never started"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        closer.close();
+        assert_eq!(asking.join().unwrap(), None);
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "closing did not end it"
+        );
+        // Answers as usual when nobody closes it.
+        let open = Closer::default();
+        assert_eq!(
+            run_with("sh", &["-s"], "echo 123456\n", &open).as_deref(),
+            Some("123456")
+        );
+        // Closed before it starts: nothing runs.
+        let closed = Closer::default();
+        closed.close();
+        assert_eq!(run_with("sh", &["-s"], "echo 123456\n", &closed), None);
     }
 
     #[test]

@@ -72,6 +72,12 @@ pub fn deliver(id: u64, answer: Option<String>) {
 /// UI thread with the answer.
 #[cfg_attr(any(target_os = "linux", windows), allow(dead_code))]
 fn ask(prompt: external::Prompt, done: Answer) {
+    ask_closable(prompt, done, external::Closer::default());
+}
+
+/// [`ask`], for a prompt that `closer` can take down (its answer is then `None`).
+#[cfg_attr(any(target_os = "linux", windows), allow(dead_code))]
+fn ask_closable(prompt: external::Prompt, done: Answer, closer: external::Closer) {
     let id = PENDING.with(|p| {
         let mut p = p.borrow_mut();
         p.0 += 1;
@@ -82,7 +88,7 @@ fn ask(prompt: external::Prompt, done: Answer) {
     let spawned = std::thread::Builder::new()
         .name("credtray-dialog".into())
         .spawn(move || {
-            let answer = external::run(&prompt);
+            let answer = external::run(&prompt, &closer);
             if let Some(d) = DISPATCH.get() {
                 d(id, answer)
             }

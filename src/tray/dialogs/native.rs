@@ -7,9 +7,9 @@ use std::rc::Rc;
 
 use uuid::Uuid;
 
-use super::external::Prompt;
+use super::external::{self, Prompt};
 use super::{
-    ask, titles, ChainedRoleForm, ChainedRoleRequest, ChoiceRequest, ConfirmRequest,
+    ask, ask_closable, titles, ChainedRoleForm, ChainedRoleRequest, ChoiceRequest, ConfirmRequest,
     EditChainedRoleRequest, EditFederatedRoleRequest, EditIamUserRequest, EditSsoSessionRequest,
     FederatedRoleEdit, FederatedRoleForm, FederatedRoleRequest, IamUserEdit, IamUserForm,
     IamUserRequest, IntegrationForm, IntegrationRequest, MfaRequest, NewKeys, ProfileChoice,
@@ -741,14 +741,15 @@ pub fn add_integration(req: IntegrationRequest, done: Box<dyn FnOnce(Option<Inte
 /// A sign-in wait on screen; [`Waiting::close`] takes it down.
 pub struct Waiting {
     closed: Rc<std::cell::Cell<bool>>,
+    closer: external::Closer,
 }
 
 impl Waiting {
-    /// The sign-in is over: the dialog's answer no longer matters. (The platform's dialog
-    /// host runs in a child process that cannot be closed from here; a late answer is
-    /// ignored.)
+    /// The sign-in is over: the dialog is taken down (its `osascript` ended), and its
+    /// answer no longer matters.
     pub fn close(self) {
         self.closed.set(true);
+        self.closer.close();
     }
 }
 
@@ -756,7 +757,8 @@ impl Waiting {
 pub fn sign_in_wait(req: SignInWaitRequest, cancel: Box<dyn FnOnce()>) -> Waiting {
     let closed = Rc::new(std::cell::Cell::new(false));
     let seen = closed.clone();
-    ask(
+    let closer = external::Closer::default();
+    ask_closable(
         Prompt::Confirm {
             title: titles::SIGN_IN.into(),
             message: req.message(),
@@ -767,6 +769,7 @@ pub fn sign_in_wait(req: SignInWaitRequest, cancel: Box<dyn FnOnce()>) -> Waitin
                 cancel()
             }
         }),
+        closer.clone(),
     );
-    Waiting { closed }
+    Waiting { closed, closer }
 }
