@@ -9,11 +9,14 @@
 //!   `WM_QUERYENDSESSION` (sign-out, shutdown) into the menu's Quit — active sessions are
 //!   stopped, so no credentials are left behind with nothing to rotate them, the way
 //!   SIGTERM does on Unix.
+//! - [`wide`], [`instance`], [`register_window_class`]: what the dialogs (`dialogs/win32.rs`)
+//!   and the Sessions window (`sessions/win32.rs`) share to make their windows.
 
 use std::cell::RefCell;
 use std::ptr::{null, null_mut};
 
-use windows_sys::Win32::Foundation::{HWND, LPARAM, LRESULT, WPARAM};
+use windows_sys::Win32::Foundation::{HINSTANCE, HWND, LPARAM, LRESULT, WPARAM};
+use windows_sys::Win32::Graphics::Gdi as gdi;
 use windows_sys::Win32::System::LibraryLoader::GetModuleHandleW;
 use windows_sys::Win32::UI::WindowsAndMessaging as wm;
 
@@ -41,8 +44,55 @@ thread_local! {
     static QUIT_UI: RefCell<Option<Ui>> = const { RefCell::new(None) };
 }
 
-fn wide(s: &str) -> Vec<u16> {
+/// `s` as a NUL-terminated UTF-16 string, for the Win32 API.
+pub fn wide(s: &str) -> Vec<u16> {
     s.encode_utf16().chain(std::iter::once(0)).collect()
+}
+
+/// This executable's module handle.
+pub fn instance() -> HINSTANCE {
+    unsafe { GetModuleHandleW(null()) }
+}
+
+thread_local! {
+    /// The window classes registered on this thread.
+    static REGISTERED: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Registers `name`, the class of one of credtray's visible windows (a dialog, the
+/// Sessions window): `proc`, the executable's icon, the arrow cursor, the dialog colour.
+/// Once per thread; `false` when it was registered already.
+pub fn register_window_class(name: &str, proc: wm::WNDPROC) -> bool {
+    let new = REGISTERED.with(|r| {
+        let mut r = r.borrow_mut();
+        let new = !r.iter().any(|n| n == name);
+        if new {
+            r.push(name.to_owned());
+        }
+        new
+    });
+    if !new {
+        return false;
+    }
+    let class_name = wide(name);
+    unsafe {
+        let class = wm::WNDCLASSW {
+            style: wm::CS_HREDRAW | wm::CS_VREDRAW,
+            lpfnWndProc: proc,
+            cbClsExtra: 0,
+            cbWndExtra: 0,
+            hInstance: instance(),
+            // The executable's icon (resource 1, see installers/windows/credtray.rc.in).
+            hIcon: wm::LoadIconW(instance(), 1 as _),
+            hCursor: wm::LoadCursorW(null_mut(), wm::IDC_ARROW),
+            hbrBackground: (gdi::COLOR_BTNFACE + 1) as usize as gdi::HBRUSH,
+            lpszMenuName: null(),
+            lpszClassName: class_name.as_ptr(),
+        };
+        // The class name is copied by RegisterClassW.
+        wm::RegisterClassW(&class);
+    }
+    true
 }
 
 /// Makes the hidden window on this (the UI) thread; its messages come through the event
@@ -51,7 +101,7 @@ pub fn watch_quit(ui: Ui) {
     QUIT_UI.with(|q| *q.borrow_mut() = Some(ui));
     let class_name = wide(QUIT_CLASS);
     unsafe {
-        let instance = GetModuleHandleW(null());
+        let instance = instance();
         let class = wm::WNDCLASSW {
             style: 0,
             lpfnWndProc: Some(quit_proc),

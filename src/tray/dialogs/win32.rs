@@ -19,7 +19,6 @@ use std::rc::Rc;
 
 use windows_sys::Win32::Foundation::{HWND, LPARAM, LRESULT, RECT, WPARAM};
 use windows_sys::Win32::Graphics::Gdi as gdi;
-use windows_sys::Win32::System::LibraryLoader::GetModuleHandleW;
 use windows_sys::Win32::System::Threading::GetCurrentThreadId;
 use windows_sys::Win32::UI::Controls::{BST_CHECKED, EM_SETCUEBANNER, EM_SETLIMITTEXT, EM_SETSEL};
 use windows_sys::Win32::UI::Input::KeyboardAndMouse::{EnableWindow, GetFocus, SetFocus};
@@ -31,6 +30,7 @@ use super::{
     FederatedRoleRequest, IamUserForm, IamUserRequest, IntegrationForm, IntegrationRequest,
     MfaRequest, ProfileChoice, ProfilesRequest, SignInWaitRequest, TextRequest,
 };
+use crate::tray::windows::{instance, register_window_class, wide};
 
 /// The window class of every dialog.
 const CLASS: &str = "credtrayDialog";
@@ -194,10 +194,6 @@ fn find(hwnd: HWND) -> Option<Rc<Open>> {
     OPEN.with(|o| o.borrow().get(&(hwnd as usize)).cloned())
 }
 
-fn wide(s: &str) -> Vec<u16> {
-    s.encode_utf16().chain(std::iter::once(0)).collect()
-}
-
 /// Text as a Windows control shows it: line ends as CR LF.
 fn crlf(s: &str) -> String {
     s.replace("\r\n", "\n").replace('\n', "\r\n")
@@ -310,33 +306,8 @@ fn text_size(font: gdi::HFONT, text: &str, wrap_width: i32) -> (i32, i32) {
     }
 }
 
-fn instance() -> windows_sys::Win32::Foundation::HINSTANCE {
-    unsafe { GetModuleHandleW(null()) }
-}
-
 fn register_class() {
-    thread_local!(static DONE: Cell<bool> = const { Cell::new(false) });
-    if DONE.with(|d| d.replace(true)) {
-        return;
-    }
-    let name = wide(CLASS);
-    unsafe {
-        let class = wm::WNDCLASSW {
-            style: wm::CS_HREDRAW | wm::CS_VREDRAW,
-            lpfnWndProc: Some(window_proc),
-            cbClsExtra: 0,
-            cbWndExtra: 0,
-            hInstance: instance(),
-            // The executable's icon (resource 1, see installers/windows/credtray.rc.in).
-            hIcon: wm::LoadIconW(instance(), 1 as _),
-            hCursor: wm::LoadCursorW(null_mut(), wm::IDC_ARROW),
-            hbrBackground: (gdi::COLOR_BTNFACE + 1) as usize as gdi::HBRUSH,
-            lpszMenuName: null(),
-            lpszClassName: name.as_ptr(),
-        };
-        // The class name is copied by RegisterClassW.
-        wm::RegisterClassW(&class);
-    }
+    register_window_class(CLASS, Some(window_proc));
 }
 
 /// Lets `IsDialogMessageW` see the keys meant for a dialog before tao's loop dispatches

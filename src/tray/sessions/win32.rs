@@ -23,7 +23,6 @@ use std::rc::{Rc, Weak};
 use uuid::Uuid;
 use windows_sys::Win32::Foundation::{HWND, LPARAM, LRESULT, POINT, RECT, WPARAM};
 use windows_sys::Win32::Graphics::Gdi as gdi;
-use windows_sys::Win32::System::LibraryLoader::GetModuleHandleW;
 use windows_sys::Win32::System::Threading::GetCurrentThreadId;
 use windows_sys::Win32::UI::Controls as cc;
 use windows_sys::Win32::UI::Input::KeyboardAndMouse::{
@@ -35,6 +34,7 @@ use windows_sys::Win32::UI::WindowsAndMessaging as wm;
 use super::model::{action_menu, Filter, SessionAction, SessionsModel, COLUMNS};
 use super::TITLE;
 use crate::model::State;
+use crate::tray::windows::{instance, register_window_class, wide};
 
 /// The window's class.
 const CLASS: &str = "credtraySessions";
@@ -94,10 +94,6 @@ struct Data {
     visible: Vec<usize>,
 }
 
-fn wide(s: &str) -> Vec<u16> {
-    s.encode_utf16().chain(std::iter::once(0)).collect()
-}
-
 fn send(hwnd: HWND, msg: u32, wparam: WPARAM, lparam: LPARAM) -> LRESULT {
     unsafe { wm::SendMessageW(hwnd, msg, wparam, lparam) }
 }
@@ -116,40 +112,20 @@ fn window_text(hwnd: HWND) -> String {
     }
 }
 
-fn instance() -> windows_sys::Win32::Foundation::HINSTANCE {
-    unsafe { GetModuleHandleW(null()) }
-}
-
 fn pressed(key: u16) -> bool {
     unsafe { GetKeyState(i32::from(key)) < 0 }
 }
 
 fn register_class() {
-    thread_local!(static DONE: Cell<bool> = const { Cell::new(false) });
-    if DONE.with(|d| d.replace(true)) {
+    if !register_window_class(CLASS, Some(window_proc)) {
         return;
     }
-    let name = wide(CLASS);
     unsafe {
         let controls = cc::INITCOMMONCONTROLSEX {
             dwSize: std::mem::size_of::<cc::INITCOMMONCONTROLSEX>() as u32,
             dwICC: cc::ICC_LISTVIEW_CLASSES,
         };
         cc::InitCommonControlsEx(&controls);
-        let class = wm::WNDCLASSW {
-            style: wm::CS_HREDRAW | wm::CS_VREDRAW,
-            lpfnWndProc: Some(window_proc),
-            cbClsExtra: 0,
-            cbWndExtra: 0,
-            hInstance: instance(),
-            // The executable's icon (resource 1, see installers/windows/credtray.rc.in).
-            hIcon: wm::LoadIconW(instance(), 1 as _),
-            hCursor: wm::LoadCursorW(null_mut(), wm::IDC_ARROW),
-            hbrBackground: (gdi::COLOR_BTNFACE + 1) as usize as gdi::HBRUSH,
-            lpszMenuName: null(),
-            lpszClassName: name.as_ptr(),
-        };
-        wm::RegisterClassW(&class);
         let hook = wm::SetWindowsHookExW(
             wm::WH_GETMESSAGE,
             Some(keyboard_hook),
